@@ -1,0 +1,42 @@
+#pragma once
+// Block formats: dequantization, quantization and dot products against a quantized
+// activation row (../shared/reference/ENGINE_FACTS.md section 2).
+//
+// A dot product pairs a weight row of type W with an activation row that was quantized to
+// vecDotType(W): Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants, and
+// plain F32 for F32/F16/BF16 weights. The scalar functions are the reference; the AVX2 and
+// AVX-512 variants are chosen at run time and must match the scalar results up to float
+// summation order.
+#include "deepwell/dtype.h"
+
+#include <cstdint>
+
+namespace dw::quant {
+
+// Dequantize n elements (a multiple of the block size) of type t. Supports every type with
+// dtypeTraits(t).computable, plus Q8_0/Q8_1/Q8_K activations.
+void dequantizeRow(DType t, const void* src, float* dst, int64_t n);
+
+// Quantize n floats (a multiple of the block size) into type t; the reference quantizers
+// used by `deepwell-cli quantize`, by tests and for activation rows.
+bool canQuantize(DType t);
+void quantizeRow(DType t, const float* src, void* dst, int64_t n);
+
+// The activation format that weight type t is multiplied with.
+DType vecDotType(DType weightType);
+
+enum class Isa { Scalar, Avx2, Avx512 };
+const char* isaName(Isa isa);
+// The best instruction set this CPU supports (cached; DEEPWELL_ISA=scalar|avx2|avx512
+// in the environment lowers it, for testing and comparisons).
+Isa bestIsa();
+bool isaSupported(Isa isa);
+
+// Dot product of one weight row (type w, n elements) with one activation row already in
+// vecDotType(w). Returns nullptr when the type has no dot product at all; an ISA without a
+// specialised kernel for the type returns the next lower one's.
+using VecDotFn = float (*)(int64_t n, const void* weightRow, const void* activationRow);
+VecDotFn vecDotFn(DType weightType, Isa isa);
+inline VecDotFn vecDotFn(DType weightType) { return vecDotFn(weightType, bestIsa()); }
+
+} // namespace dw::quant
