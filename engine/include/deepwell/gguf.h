@@ -79,6 +79,7 @@ public:
     bool operator==(const Value& o) const;
 
 private:
+    friend class Writer; // serializes F64 and U64 arrays exactly, which the accessors above cannot
     ValueType m_type = ValueType::U8;
     ValueType m_elemType = ValueType::U8;
     uint64_t m_bits = 0; // integer bits, bool, or a double's bits
