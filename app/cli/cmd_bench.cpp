@@ -1,0 +1,100 @@
+// deepwell-cli bench: prefill and decode speed, and decode as a percentage of the
+// memory-bandwidth bound (weight + KV bytes read per token / measured read bandwidth).
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "deepwell/error.h"
+#include "deepwell/system.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+namespace dw::cli {
+namespace {
+
+struct BenchFlags {
+    ModelFlags model;
+    int nPrompt = 512;
+    int nGen = 128;
+    int reps = 3;
+    bool json = false;
+};
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<int32_t> benchTokens(const Tokenizer& tok, int n) {
+    // Ordinary tokens drawn with a fixed seed; end-of-generation and control tokens avoided.
+    std::mt19937 rng(42);
+    std::vector<int32_t> ids;
+    while (int(ids.size()) < n) {
+        const int32_t id = int32_t(rng() % uint32_t(tok.nVocab()));
+        if (tok.tokenType(id) == TokenType::Normal && !tok.isEog(id)) ids.push_back(id);
+    }
+    return ids;
+}
+
+void run(const BenchFlags& f) {
+    auto model = loadModel(f.model.model);
+    ModelFlags mf = f.model;
+    if (mf.ctx == 0) mf.ctx = f.nPrompt + f.nGen + 1;
+    Context ctx(model, contextOptions(mf, *model, mf.ctx));
+    const auto prompt = benchTokens(model->tokenizer(), f.nPrompt);
+    const auto gen = benchTokens(model->tokenizer(), f.nGen);
+
+    double bestPrefill = 0.0, bestDecode = 0.0;
+    for (int r = 0; r < f.reps; ++r) {
+        ctx.truncate(0);
+        auto t0 = Clock::now();
+        ctx.eval(prompt.data(), int64_t(prompt.size()), LogitsMode::Last);
+        const double pre = std::chrono::duration<double>(Clock::now() - t0).count();
+        t0 = Clock::now();
+        for (int32_t id : gen) ctx.eval(&id, 1, LogitsMode::Last);
+        const double dec = std::chrono::duration<double>(Clock::now() - t0).count();
+        bestPrefill = std::max(bestPrefill, double(f.nPrompt) / pre);
+        bestDecode = std::max(bestDecode, double(f.nGen) / dec);
+    }
+    const double bw = measureReadBandwidth(ctx.nThreads());
+    // Bytes one decode step reads: every weight matrix once, plus the KV cache up to the
+    // average position of the decode phase.
+    const double avgPos = f.nPrompt + f.nGen / 2.0;
+    const double bytesPerToken =
+        double(model->weightBytesPerToken()) + avgPos * double(model->kvBytesPerToken());
+    const double bound = bw / bytesPerToken;
+    const double pct = 100.0 * bestDecode / bound;
+    if (f.json) {
+        std::printf("{\"model\":\"%s\",\"threads\":%d,\"prompt_tokens\":%d,\"gen_tokens\":%d,"
+                    "\"prefill_tps\":%.2f,\"decode_tps\":%.2f,\"read_bandwidth_gbs\":%.2f,"
+                    "\"bytes_per_token\":%.0f,\"decode_bound_tps\":%.2f,\"decode_pct_of_bound\":%.1f}\n",
+                    model->name().c_str(), ctx.nThreads(), f.nPrompt, f.nGen, bestPrefill, bestDecode,
+                    bw / 1e9, bytesPerToken, bound, pct);
+        return;
+    }
+    std::printf("model            %s (%s)\n", model->name().c_str(), model->path().c_str());
+    std::printf("cpu              %s, %d threads\n", cpuModelName().c_str(), ctx.nThreads());
+    std::printf("prefill          %.1f tokens/s (%d tokens, best of %d)\n", bestPrefill, f.nPrompt, f.reps);
+    std::printf("decode           %.1f tokens/s (%d tokens after the prompt, best of %d)\n", bestDecode, f.nGen, f.reps);
+    std::printf("memory read      %.2f GB/s measured with %d threads\n", bw / 1e9, ctx.nThreads());
+    std::printf("read per token   %s (weights %s + KV cache %s)\n", humanBytes(uint64_t(bytesPerToken)).c_str(),
+                humanBytes(model->weightBytesPerToken()).c_str(),
+                humanBytes(uint64_t(avgPos * double(model->kvBytesPerToken()))).c_str());
+    std::printf("decode bound     %.1f tokens/s -> decode at %.1f%% of the bandwidth bound\n", bound, pct);
+}
+
+} // namespace
+
+void addBenchCommand(CLI::App& app, int& exitCode) {
+    auto* cmd = app.add_subcommand("bench", "Measure prefill and decode speed against the memory-bandwidth bound");
+    auto f = std::make_shared<BenchFlags>();
+    addModelFlags(*cmd, f->model, 0);
+    cmd->add_option("-p,--n-prompt", f->nPrompt, "prompt tokens")->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("-n,--n-gen", f->nGen, "generated tokens")->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("-r,--repetitions", f->reps, "repetitions (best is reported)")->check(CLI::Range(1, 100));
+    cmd->add_flag("--json", f->json, "one JSON line instead of the table");
+    cmd->callback([f, &exitCode] {
+        run(*f);
+        exitCode = 0;
+    });
+}
+
+} // namespace dw::cli

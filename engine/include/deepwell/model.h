@@ -1,0 +1,132 @@
+#pragma once
+// A loaded model (weights mapped from a GGUF file, hyper-parameters, tokenizer, chat
+// template) and a Context that runs it: the prompt is prefilled as a batch, then decoding
+// runs one token at a time against the context's KV cache.
+#include "deepwell/dtype.h"
+#include "deepwell/tokenizer.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dw {
+
+namespace gguf {
+class File;
+}
+
+enum class Arch { Llama, Qwen2, Qwen3, Gemma3 };
+const char* archName(Arch a);
+
+// Hyper-parameters as read from the file (ENGINE_FACTS section 3.2), with quirks normalised.
+struct HParams {
+    Arch arch = Arch::Llama;
+    std::string archName;       // general.architecture
+    int64_t nVocab = 0;
+    int64_t nCtxTrain = 0;
+    int64_t nEmbd = 0;
+    int nLayer = 0;
+    std::vector<int> nHead;     // per layer
+    std::vector<int> nHeadKv;   // per layer
+    std::vector<int64_t> nFf;   // per layer
+    int headDimK = 0;
+    int headDimV = 0;
+    float rmsEps = 1e-5f;
+    int nRot = 0;
+    float ropeBase = 10000.0f;
+    float ropeBaseSwa = 10000.0f;
+    std::string ropeScalingType = "none"; // none | linear | yarn
+    float ropeFactor = 1.0f;
+    int64_t ropeCtxOrig = 0;
+    int slidingWindow = 0;          // 0 = none
+    std::vector<bool> layerIsSwa;   // per layer: sliding-window (local) layer
+    float attnScale = 0.0f;         // kq scale actually used
+    float finalSoftcap = 0.0f;      // 0 = none
+    float attnSoftcap = 0.0f;
+    bool embedScale = false;        // gemma: token embeddings multiplied by sqrt(nEmbd)
+    bool tiedOutput = false;        // output matrix is token_embd
+};
+
+struct LoadProgress {
+    // fraction 0..1 of the tensor bytes touched so far
+    std::function<void(float fraction)> onProgress;
+    // set to true from any thread to stop loading (load() then throws Error(Cancelled))
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+class Model {
+public:
+    // Maps, validates and binds every tensor. Throws dw::Error (Io, Format, Unsupported,
+    // Cancelled) with a message that says what is wrong and what to do.
+    static std::shared_ptr<const Model> load(const std::string& path, const LoadProgress& progress = {});
+    ~Model();
+
+    const HParams& hparams() const;
+    const Tokenizer& tokenizer() const;
+    const gguf::File& file() const;
+    const std::string& chatTemplate() const; // "" when the file has none
+    const std::string& path() const;
+    const std::string& name() const;         // general.name or the file name
+
+    // Bytes of weights one decode step reads (every matrix once; the embedding row aside).
+    uint64_t weightBytesPerToken() const;
+    // KV-cache bytes per token of context (f32 cache).
+    uint64_t kvBytesPerToken() const;
+    uint64_t parameterCount() const;
+    uint64_t weightBytes() const;
+
+    struct Impl;
+    const Impl& impl() const { return *m; }
+
+private:
+    Model();
+    std::unique_ptr<Impl> m;
+};
+
+// Where a Context runs. Auto: the GPU when this build has CUDA and a usable device, else the
+// CPU (with one log line saying why).
+enum class DeviceKind { Auto, Cpu, Cuda };
+const char* deviceKindName(DeviceKind d);
+
+struct ContextOptions {
+    int64_t nCtx = 4096;   // capacity of the KV cache in tokens (0 = the model's trained length)
+    int nThreads = 0;      // CPU threads; 0 = all hardware threads
+    int64_t nBatch = 256;  // prefill chunk size
+    DeviceKind device = DeviceKind::Auto;
+};
+
+enum class LogitsMode { None, Last, All };
+
+class Context {
+public:
+    Context(std::shared_ptr<const Model> model, const ContextOptions& options);
+    ~Context();
+
+    // Runs the tokens at positions nPast() .. nPast()+n-1 and appends them to the cache.
+    // onLogits(i, logits) is called for the requested positions (i relative to this call)
+    // with nVocab floats, valid only during the call. Throws Error(InvalidArgument) when the
+    // tokens would overflow the context or an id is out of range.
+    void eval(const int32_t* tokens, int64_t n, LogitsMode mode,
+              const std::function<void(int64_t i, const float* logits)>& onLogits = {});
+
+    // Logits of the last position evaluated with mode Last or All (nVocab floats).
+    const std::vector<float>& lastLogits() const;
+
+    int64_t nPast() const;
+    int64_t nCtx() const;
+    int nThreads() const;
+    std::string deviceName() const; // "cpu" or the GPU's name
+    // Forgets positions >= n (n <= nPast()).
+    void truncate(int64_t n);
+    const Model& model() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m;
+};
+
+} // namespace dw

@@ -1,0 +1,37 @@
+#pragma once
+// One backend's forward pass over the generic decoder: CPU (forward_cpu.cpp) or CUDA
+// (forward_cuda.cpp). A Forward owns its KV cache and activation buffers; Context drives it.
+#include "cpu/ops.h"
+#include "model/model_impl.h"
+
+#include <cstdint>
+#include <memory>
+
+namespace dw::model {
+
+class Forward {
+public:
+    virtual ~Forward() = default;
+    // Runs tokens at positions pos0 .. pos0+T-1 (T <= the batch size it was made for),
+    // writes their keys and values into the cache and keeps the chunk's final-normed hidden
+    // states for logits().
+    virtual void run(const int32_t* tokens, int64_t T, int64_t pos0) = 0;
+    // Logits of hidden rows [r0, r1) of the last run: out is host memory [nVocab, r1 - r0].
+    virtual void logits(int64_t r0, int64_t r1, float* out) = 0;
+    // "cpu" or the GPU's name, for logs and benchmarks.
+    virtual std::string deviceName() const = 0;
+    virtual int nThreads() const { return 1; }
+};
+
+// RoPE settings of layer il (gemma3 local layers: their own base, never scaled).
+cpu::RopeConfig ropeConfigForLayer(const Model::Impl& model, int il);
+
+std::unique_ptr<Forward> makeCpuForward(const Model::Impl& model, int64_t nCtx, int nThreads);
+
+// Null when this build has no CUDA backend; throws dw::Error when the GPU cannot take the
+// model (out of memory, unsupported tensor type), naming what does not fit.
+std::unique_ptr<Forward> makeCudaForward(const Model::Impl& model, int64_t nCtx, int64_t maxBatch);
+// Why the CUDA backend cannot be used ("" when it can).
+std::string cudaUnavailableReason();
+
+} // namespace dw::model

@@ -1,0 +1,171 @@
+// The generic decoder on the CPU: one forward pass over a chunk of tokens of one sequence,
+// switched by the architecture table (model/arch.h) and the bound weights.
+#include "core/thread_pool.h"
+#include "cpu/attention.h"
+#include "cpu/ops.h"
+#include "deepwell/error.h"
+#include "model/forward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace dw::model {
+namespace {
+
+class CpuForward final : public Forward {
+public:
+    CpuForward(const Model::Impl& md, int64_t nCtx, int nThreads)
+        : md(md), hp(md.hp), arch(archInfo(hp.arch)),
+          pool(nThreads > 0 ? nThreads : ThreadPool::hardwareThreads()), nCtx(nCtx) {
+        kCache.resize(size_t(hp.nLayer));
+        vCache.resize(size_t(hp.nLayer));
+        try {
+            for (int il = 0; il < hp.nLayer; ++il) {
+                kCache[size_t(il)].assign(size_t(nCtx) * kvRowK(il), 0.0f);
+                vCache[size_t(il)].assign(size_t(nCtx) * kvRowV(il), 0.0f);
+            }
+        } catch (const std::bad_alloc&) {
+            uint64_t perToken = 0;
+            for (int il = 0; il < hp.nLayer; ++il) perToken += (kvRowK(il) + kvRowV(il)) * sizeof(float);
+            throw Error(ErrorCode::OutOfMemory,
+                        "the KV cache for " + std::to_string(nCtx) + " tokens needs " +
+                            std::to_string((perToken * uint64_t(nCtx)) >> 20) +
+                            " MB, which could not be allocated; use a smaller context (-c)");
+        }
+        for (int il = 0; il < hp.nLayer; ++il) ropes.push_back(ropeConfigForLayer(md, il));
+    }
+
+    void run(const int32_t* tokens, int64_t T, int64_t pos0) override { forward(tokens, T, pos0); }
+
+    void logits(int64_t r0, int64_t r1, float* out) override {
+        matmul(md.weights.output, x.data() + r0 * hp.nEmbd, r1 - r0, out);
+        if (hp.finalSoftcap > 0.0f) {
+            const float c = hp.finalSoftcap;
+            const int64_t n = (r1 - r0) * hp.nVocab;
+            for (int64_t i = 0; i < n; ++i) out[i] = c * std::tanh(out[i] / c);
+        }
+    }
+
+    std::string deviceName() const override { return "cpu"; }
+    int nThreads() const override { return pool.size(); }
+
+private:
+    size_t kvRowK(int il) const { return size_t(hp.nHeadKv[size_t(il)]) * size_t(hp.headDimK); }
+    size_t kvRowV(int il) const { return size_t(hp.nHeadKv[size_t(il)]) * size_t(hp.headDimV); }
+
+    void ensure(std::vector<float>& b, size_t n) {
+        if (b.size() < n) b.resize(n);
+    }
+
+    void matmul(const cpu::MatView& w, const float* in, int64_t T, float* out) {
+        cpu::matmul(w, in, T, out, pool, mm);
+    }
+
+    static void addBias(float* y, const Vec& b, int64_t T) {
+        if (b.empty()) return;
+        const int64_t n = int64_t(b.size());
+        for (int64_t t = 0; t < T; ++t)
+            for (int64_t i = 0; i < n; ++i) y[t * n + i] += b[size_t(i)];
+    }
+
+    void normRows(const float* in, const Vec& w, float* out, int64_t T, int64_t n) {
+        for (int64_t t = 0; t < T; ++t) cpu::rmsNorm(in + t * n, w.data(), out + t * n, n, hp.rmsEps);
+    }
+
+    // Runs tokens at positions pos0 .. pos0+T-1; leaves the final-normed hidden states in `x`.
+    void forward(const int32_t* tokens, int64_t T, int64_t pos0) {
+        const int64_t E = hp.nEmbd;
+        const auto& W = md.weights;
+        ensure(x, size_t(T * E));
+        ensure(a, size_t(T * E));
+        const float embScale = hp.embedScale ? std::sqrt(float(E)) : 1.0f;
+        for (int64_t t = 0; t < T; ++t) {
+            cpu::getRow(W.tokenEmbd, tokens[t], x.data() + t * E);
+            if (embScale != 1.0f)
+                for (int64_t i = 0; i < E; ++i) x[size_t(t * E + i)] *= embScale;
+        }
+        for (int il = 0; il < hp.nLayer; ++il) layer(il, T, pos0);
+        normRows(x.data(), W.outputNorm, x.data(), T, E);
+    }
+
+    void layer(int il, int64_t T, int64_t pos0) {
+        const auto& L = md.weights.layers[size_t(il)];
+        const int64_t E = hp.nEmbd;
+        const int nH = hp.nHead[size_t(il)], nKv = hp.nHeadKv[size_t(il)];
+        const int dk = hp.headDimK, dv = hp.headDimV;
+        const int64_t nq = int64_t(nH) * dk, nk = int64_t(nKv) * dk, nv = int64_t(nKv) * dv;
+        const int64_t ff = hp.nFf[size_t(il)];
+        ensure(q, size_t(T * nq));
+        ensure(k, size_t(T * nk));
+        ensure(v, size_t(T * nv));
+        ensure(attn, size_t(T * nH * dv));
+        ensure(o, size_t(T * E));
+        ensure(g, size_t(T * ff));
+        ensure(u, size_t(T * ff));
+
+        // --- attention ---
+        normRows(x.data(), L.attnNorm, a.data(), T, E);
+        matmul(L.wq, a.data(), T, q.data());
+        matmul(L.wk, a.data(), T, k.data());
+        matmul(L.wv, a.data(), T, v.data());
+        addBias(q.data(), L.bq, T);
+        addBias(k.data(), L.bk, T);
+        addBias(v.data(), L.bv, T);
+        if (!L.qNorm.empty()) {
+            normRows(q.data(), L.qNorm, q.data(), T * nH, dk);
+            normRows(k.data(), L.kNorm, k.data(), T * nKv, dk);
+        }
+        float* kc = kCache[size_t(il)].data();
+        float* vc = vCache[size_t(il)].data();
+        for (int64_t t = 0; t < T; ++t) {
+            cpu::rope(q.data() + t * nq, nH, dk, pos0 + t, ropes[size_t(il)]);
+            cpu::rope(k.data() + t * nk, nKv, dk, pos0 + t, ropes[size_t(il)]);
+            std::memcpy(kc + (pos0 + t) * nk, k.data() + t * nk, sizeof(float) * size_t(nk));
+            std::memcpy(vc + (pos0 + t) * nv, v.data() + t * nv, sizeof(float) * size_t(nv));
+        }
+        cpu::AttentionParams ap;
+        ap.nHead = nH;
+        ap.nHeadKv = nKv;
+        ap.headDimK = dk;
+        ap.headDimV = dv;
+        ap.scale = hp.attnScale;
+        ap.window = hp.layerIsSwa[size_t(il)] ? hp.slidingWindow : 0;
+        ap.softcap = hp.attnSoftcap;
+        cpu::attention(q.data(), T, pos0, kc, nk, vc, nv, attn.data(), ap, pool);
+        matmul(L.wo, attn.data(), T, o.data());
+        addBias(o.data(), L.bo, T);
+        if (!L.postAttnNorm.empty()) normRows(o.data(), L.postAttnNorm, o.data(), T, E);
+        for (int64_t i = 0; i < T * E; ++i) x[size_t(i)] += o[size_t(i)];
+
+        // --- feed-forward ---
+        normRows(x.data(), L.ffnNorm, a.data(), T, E);
+        matmul(L.gate, a.data(), T, g.data());
+        matmul(L.up, a.data(), T, u.data());
+        if (arch.act == Activation::GeluTanh)
+            cpu::geglu(g.data(), u.data(), g.data(), T * ff);
+        else
+            cpu::swiglu(g.data(), u.data(), g.data(), T * ff);
+        matmul(L.down, g.data(), T, o.data());
+        if (!L.postFfnNorm.empty()) normRows(o.data(), L.postFfnNorm, o.data(), T, E);
+        for (int64_t i = 0; i < T * E; ++i) x[size_t(i)] += o[size_t(i)];
+    }
+
+    const Model::Impl& md;
+    const HParams& hp;
+    const ArchInfo& arch;
+    ThreadPool pool;
+    int64_t nCtx;
+    std::vector<std::vector<float>> kCache, vCache; // per layer [nKv*dk, nCtx] / [nKv*dv, nCtx]
+    std::vector<cpu::RopeConfig> ropes;             // per layer
+    std::vector<float> x, a, q, k, v, attn, o, g, u;
+    cpu::MatmulScratch mm;
+};
+
+} // namespace
+
+std::unique_ptr<Forward> makeCpuForward(const Model::Impl& model, int64_t nCtx, int nThreads) {
+    return std::make_unique<CpuForward>(model, nCtx, nThreads);
+}
+
+} // namespace dw::model

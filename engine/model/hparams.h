@@ -1,0 +1,14 @@
+#pragma once
+#include "deepwell/model.h"
+
+namespace dw::gguf {
+class File;
+}
+
+namespace dw::model {
+
+// Reads {arch}.* keys (ENGINE_FACTS 3.2, 4.x) with llama.cpp's defaults. Throws Error(Format)
+// naming a missing or ill-typed key, Error(Unsupported) for an unknown architecture.
+HParams readHParams(const gguf::File& file, int64_t nVocab);
+
+} // namespace dw::model

@@ -1,0 +1,92 @@
+#include "core/log.h"
+#include "deepwell/error.h"
+#include "model/hparams.h"
+#include "model/model_impl.h"
+
+#include <filesystem>
+
+namespace dw {
+namespace {
+
+// Reads one byte per page so the mapping is resident before the first token, reporting
+// progress and honouring cancellation between pages.
+void touchPages(const gguf::File& file, const LoadProgress& progress) {
+    const uint64_t start = file.dataOffset();
+    const uint64_t size = file.fileSize() > start ? file.fileSize() - start : 0;
+    const uint8_t* base = file.base() + start;
+    constexpr uint64_t kPage = 4096;
+    constexpr uint64_t kReportEvery = 64ull << 20;
+    volatile uint8_t sink = 0;
+    for (uint64_t off = 0; off < size; off += kPage) {
+        sink = static_cast<uint8_t>(sink + base[off]);
+        if (off % kReportEvery == 0) {
+            if (progress.cancel && progress.cancel->load())
+                throw Error(ErrorCode::Cancelled, file.path() + ": loading cancelled");
+            if (progress.onProgress) progress.onProgress(float(off) / float(size));
+        }
+    }
+    if (progress.onProgress) progress.onProgress(1.0f);
+    (void)sink;
+}
+
+uint64_t matBytes(const cpu::MatView& m) { return m.data ? m.rowStride * uint64_t(m.n) : 0; }
+
+} // namespace
+
+Model::Model() : m(std::make_unique<Impl>()) {}
+Model::~Model() = default;
+
+std::shared_ptr<const Model> Model::load(const std::string& path, const LoadProgress& progress) {
+    std::shared_ptr<Model> model(new Model());
+    Impl& d = *model->m;
+    d.path = path;
+    d.file = gguf::File::open(path);
+    d.tokenizer = std::make_unique<Tokenizer>(vocabFromGguf(*d.file));
+    d.hp = model::readHParams(*d.file, d.tokenizer->nVocab());
+    d.weights = model::bindWeights(*d.file, d.hp);
+    d.hp.tiedOutput = d.weights.output.data == d.weights.tokenEmbd.data;
+    d.chatTemplate = d.file->getString("tokenizer.chat_template").value_or("");
+    d.name = d.file->getString("general.name")
+                 .value_or(std::filesystem::path(path).filename().string());
+    touchPages(*d.file, progress);
+    log().info("loaded {} ({}, {} layers, {} MB of weights)", d.name, d.hp.archName, d.hp.nLayer,
+               model->weightBytes() >> 20);
+    return model;
+}
+
+const HParams& Model::hparams() const { return m->hp; }
+const Tokenizer& Model::tokenizer() const { return *m->tokenizer; }
+const gguf::File& Model::file() const { return *m->file; }
+const std::string& Model::chatTemplate() const { return m->chatTemplate; }
+const std::string& Model::path() const { return m->path; }
+const std::string& Model::name() const { return m->name; }
+
+uint64_t Model::weightBytesPerToken() const {
+    const auto& w = m->weights;
+    uint64_t total = matBytes(w.output);
+    for (const auto& l : w.layers)
+        total += matBytes(l.wq) + matBytes(l.wk) + matBytes(l.wv) + matBytes(l.wo) +
+                 matBytes(l.gate) + matBytes(l.up) + matBytes(l.down);
+    return total;
+}
+
+uint64_t Model::kvBytesPerToken() const {
+    uint64_t total = 0;
+    for (int il = 0; il < m->hp.nLayer; ++il)
+        total += uint64_t(m->hp.nHeadKv[size_t(il)]) * (m->hp.headDimK + m->hp.headDimV) * sizeof(float);
+    return total;
+}
+
+uint64_t Model::parameterCount() const {
+    uint64_t n = 0;
+    for (const auto& t : m->file->tensors()) n += uint64_t(t.nElements());
+    return n;
+}
+
+uint64_t Model::weightBytes() const {
+    uint64_t n = 0;
+    for (const auto& t : m->file->tensors()) n += t.nBytes;
+    return n;
+}
+
+} // namespace dw

@@ -1,0 +1,21 @@
+#pragma once
+#include "deepwell/gguf.h"
+#include "deepwell/model.h"
+#include "model/arch.h"
+#include "model/weights.h"
+
+#include <memory>
+
+namespace dw {
+
+struct Model::Impl {
+    std::string path;
+    std::string name;
+    std::unique_ptr<gguf::File> file;
+    HParams hp;
+    model::Weights weights;
+    std::unique_ptr<Tokenizer> tokenizer;
+    std::string chatTemplate;
+};
+
+} // namespace dw
