@@ -66,9 +66,12 @@ void printModel(const Model& model, int64_t ctx) {
     std::printf("  bos / eos            %d %s / %d %s (add bos: %s)\n", tok.bos(),
                 tokName(tok.bos()).c_str(), tok.eos(), tokName(tok.eos()).c_str(),
                 tok.addBos() ? "yes" : "no");
-    std::printf("  chat template        %s\n",
-                model.chatTemplate().empty() ? "none"
-                                             : (std::to_string(model.chatTemplate().size()) + " characters").c_str());
+    std::string tmpl = "none";
+    if (model.chatTemplateIsBuiltin())
+        tmpl = "none in the file (a base model); chat uses a plain User/Assistant transcript";
+    else if (!model.chatTemplate().empty())
+        tmpl = std::to_string(model.chatTemplate().size()) + " characters";
+    std::printf("  chat template        %s\n", tmpl.c_str());
 
     const uint64_t weights = model.weightBytes();
     const uint64_t kv = model.kvBytesPerToken() * uint64_t(ctx);

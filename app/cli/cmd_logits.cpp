@@ -25,8 +25,6 @@ void run(const LogitsFlags& f) {
     if (text.empty()) throw Error(ErrorCode::InvalidArgument, "give a prompt with -p or -f");
     std::vector<int32_t> tokens;
     if (f.chat) {
-        if (model->chatTemplate().empty())
-            throw Error(ErrorCode::Unsupported, model->path() + " has no chat template; run without --chat");
         ChatTemplate tmpl(model->chatTemplate());
         tokens = chatTokens(*model, tmpl, {{"user", text, {}}}, true);
     } else {

@@ -23,10 +23,12 @@ struct RunFlags {
 
 constexpr int64_t kDefaultCtx = 4096;
 
-GenerateOptions generateOptions(const RunFlags& f) {
+GenerateOptions generateOptions(const RunFlags& f, const Model* chatModel = nullptr) {
     GenerateOptions o;
     o.maxTokens = f.sampling.nPredict;
     o.stop = f.sampling.stop;
+    if (chatModel)
+        o.stop.insert(o.stop.end(), chatModel->chatStopStrings().begin(), chatModel->chatStopStrings().end());
     o.sampling = f.sampling.params;
     return o;
 }
@@ -58,10 +60,6 @@ std::vector<int32_t> reuseCache(Context& ctx, std::vector<int32_t>& cached,
 }
 
 void interactive(const RunFlags& f, const std::shared_ptr<const Model>& model) {
-    if (model->chatTemplate().empty())
-        throw Error(ErrorCode::Unsupported,
-                    model->path() + " has no chat template, so there is no interactive chat; "
-                                    "give a prompt with -p to continue text instead");
     ChatTemplate tmpl(model->chatTemplate());
     Context ctx(model, contextOptions(f.model, *model, kDefaultCtx));
     std::vector<ChatMessage> messages;
@@ -83,7 +81,7 @@ void interactive(const RunFlags& f, const std::shared_ptr<const Model>& model) {
             break;
         }
         const auto fresh = reuseCache(ctx, cached, wanted);
-        auto result = generate(ctx, fresh, generateOptions(f), streamToStdout);
+        auto result = generate(ctx, fresh, generateOptions(f, model.get()), streamToStdout);
         std::printf("\n");
         std::fflush(stdout);
         if (f.showStats) printStats(result);
@@ -103,8 +101,6 @@ void run(const RunFlags& f) {
     }
     std::vector<int32_t> tokens;
     if (f.chat) {
-        if (model->chatTemplate().empty())
-            throw Error(ErrorCode::Unsupported, model->path() + " has no chat template; run without --chat");
         ChatTemplate tmpl(model->chatTemplate());
         std::vector<ChatMessage> messages;
         if (!f.system.empty()) messages.push_back({"system", f.system, {}});
@@ -120,7 +116,7 @@ void run(const RunFlags& f) {
                         " tokens and does not fit the context of " + std::to_string(ctx.nCtx()) +
                         " tokens; raise -c");
     if (!f.chat) streamToStdout(text);
-    auto result = generate(ctx, tokens, generateOptions(f), streamToStdout);
+    auto result = generate(ctx, tokens, generateOptions(f, f.chat ? model.get() : nullptr), streamToStdout);
     std::printf("\n");
     std::fflush(stdout);
     if (f.showStats) printStats(result);

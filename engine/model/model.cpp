@@ -1,5 +1,6 @@
 #include "core/log.h"
 #include "deepwell/error.h"
+#include "model/builtin_templates.h"
 #include "model/hparams.h"
 #include "model/model_impl.h"
 
@@ -46,6 +47,12 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadProg
     d.weights = model::bindWeights(*d.file, d.hp);
     d.hp.tiedOutput = d.weights.output.data == d.weights.tokenEmbd.data;
     d.chatTemplate = d.file->getString("tokenizer.chat_template").value_or("");
+    if (d.chatTemplate.empty()) {
+        d.chatTemplate = model::transcriptChatTemplate();
+        d.chatStops = model::transcriptStopStrings();
+        d.chatTemplateBuiltin = true;
+        log().info("{} has no chat template (a base model); chatting through a plain transcript", path);
+    }
     d.name = d.file->getString("general.name")
                  .value_or(std::filesystem::path(path).filename().string());
     touchPages(*d.file, progress);
@@ -58,6 +65,8 @@ const HParams& Model::hparams() const { return m->hp; }
 const Tokenizer& Model::tokenizer() const { return *m->tokenizer; }
 const gguf::File& Model::file() const { return *m->file; }
 const std::string& Model::chatTemplate() const { return m->chatTemplate; }
+bool Model::chatTemplateIsBuiltin() const { return m->chatTemplateBuiltin; }
+const std::vector<std::string>& Model::chatStopStrings() const { return m->chatStops; }
 const std::string& Model::path() const { return m->path; }
 const std::string& Model::name() const { return m->name; }
 

@@ -16,6 +16,8 @@ struct Model::Impl {
     model::Weights weights;
     std::unique_ptr<Tokenizer> tokenizer;
     std::string chatTemplate;
+    bool chatTemplateBuiltin = false; // the file had none; a built-in one is used
+    std::vector<std::string> chatStops; // where a reply ends besides end-of-generation tokens
 };
 
 } // namespace dw

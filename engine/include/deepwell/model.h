@@ -68,7 +68,12 @@ public:
     const HParams& hparams() const;
     const Tokenizer& tokenizer() const;
     const gguf::File& file() const;
-    const std::string& chatTemplate() const; // "" when the file has none
+    // The file's chat template or, for files without one (base models), a built-in plain
+    // transcript format (chatTemplateIsBuiltin()).
+    const std::string& chatTemplate() const;
+    bool chatTemplateIsBuiltin() const;
+    // Stop strings that end a reply in the chat format (the transcript's "\nUser:").
+    const std::vector<std::string>& chatStopStrings() const;
     const std::string& path() const;
     const std::string& name() const;         // general.name or the file name
 
