@@ -7,7 +7,13 @@
 #include "quant/quant.h"
 #include "reference/ref_model.h"
 
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
+
+#include <algorithm>
 
 #include <cmath>
 #include <cstdlib>
@@ -56,16 +62,68 @@ private slots:
     }
 
     void greedyCompletionKnowsParis() {
+        // The base model's greedy continuation of "The capital of France is" is " the capital of
+        // the country of France. ..." in llama.cpp as well (tests/data/llamacpp), so the fact is
+        // asked the way a base model answers it: as a question.
         ContextOptions co;
         co.nCtx = 256;
         Context ctx(m_model, co);
         GenerateOptions go;
-        go.maxTokens = 40;
+        go.maxTokens = 8;
         go.sampling.temperature = 0.0f;
-        const auto prompt = m_model->tokenizer().encode("The capital of France is", true, false);
+        const auto prompt = m_model->tokenizer().encode("Question: What is the capital of France?\nAnswer:", true, false);
         const auto r = generate(ctx, prompt, go);
         qInfo("completion: %s", r.text.c_str());
         QVERIFY2(r.text.find("Paris") != std::string::npos, r.text.c_str());
+    }
+
+    void agreesWithLlamaCpp() {
+        // Golden data from llama.cpp (an independent engine) on the same file: prompt token
+        // ids, greedy continuation, top-5 logits at every position. Deepwell replays prompt +
+        // continuation and must pick llama.cpp's token wherever llama.cpp's choice is not a
+        // near-tie (top-2 gap < 0.5). Both engines quantize activations, so neither is exact:
+        // against the double-precision reference (dequantized weights, float activations) on
+        // llama.cpp's top-5 tokens, llama.cpp is off by up to 0.59/0.67/1.99/1.49/0.86 logits
+        // on these five prompts and Deepwell by 0.66/0.57/0.84/1.24/0.58 (measured
+        // 2026-11-29), so the two may differ by up to the sum.
+        QFile f(QString(DW_TEST_DATA_DIR) + "/llamacpp/gemma3_270m_golden.json");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto cases = QJsonDocument::fromJson(f.readAll()).object()["cases"].toArray();
+        QVERIFY(cases.size() >= 5);
+        int compared = 0;
+        for (const auto& cv : cases) {
+            const auto c = cv.toObject();
+            const std::string prompt = c["prompt"].toString().toStdString();
+            std::vector<int32_t> expectPrompt, seq;
+            for (const auto& t : c["prompt_tokens"].toArray()) expectPrompt.push_back(t.toInt());
+            QCOMPARE(m_model->tokenizer().encode(prompt, true, false), expectPrompt);
+            seq = expectPrompt;
+            for (const auto& t : c["greedy"].toArray()) seq.push_back(t.toInt());
+            const auto top5 = c["top5"].toArray();
+            QCOMPARE(qsizetype(seq.size()), top5.size());
+            ContextOptions co;
+            co.nCtx = 128;
+            Context ctx(m_model, co);
+            ctx.eval(seq.data(), int64_t(seq.size()), LogitsMode::All, [&](int64_t i, const float* l) {
+                const auto ref = top5[i].toArray();
+                const int32_t refTop = ref[0].toArray()[0].toInt();
+                const double gap = ref[0].toArray()[1].toDouble() - ref[1].toArray()[1].toDouble();
+                const float* best = std::max_element(l, l + m_model->hparams().nVocab);
+                const int32_t ours = int32_t(best - l);
+                // The logit of llama.cpp's top token, in both engines.
+                const double diff = std::fabs(double(l[refTop]) - ref[0].toArray()[1].toDouble());
+                QVERIFY2(diff < 3.0, qPrintable(QString("%1 pos %2: logit differs by %3")
+                                                    .arg(QString::fromStdString(prompt)).arg(i).arg(diff)));
+                if (gap >= 0.5) {
+                    QVERIFY2(ours == refTop, qPrintable(QString("%1 pos %2: ours %3, llama.cpp %4 (gap %5)")
+                                                           .arg(QString::fromStdString(prompt)).arg(i)
+                                                           .arg(ours).arg(refTop).arg(gap)));
+                    ++compared;
+                }
+            });
+        }
+        qInfo("top-1 agreed with llama.cpp at %d positions", compared);
+        QVERIFY(compared > 100);
     }
 
     void perplexityOfAPublicDomainText() {
@@ -80,15 +138,19 @@ private slots:
         const auto r = computePerplexity(ctx, tokens);
         qInfo("perplexity %.4f +/- %.4f over %lld windows (%lld tokens scored)", r.perplexity,
               r.stdError, (long long)r.windows, (long long)r.scoredTokens);
-        // Measured PERPLEXITY_MEASURED on 2026-11-29 (see docs/PERFORMANCE.md); bound = +2%.
-        constexpr double kMeasured = 0.0;
+        // Measured 19.6011 +/- 1.17 on 2026-11-29 (context 512, 8 windows, 2040 tokens scored;
+        // docs/PERFORMANCE.md); the bound is that value + 2%.
+        constexpr double kMeasured = 19.6011;
         QVERIFY2(r.perplexity < kMeasured * 1.02, qPrintable(QString::number(r.perplexity)));
         QVERIFY(r.perplexity > 1.0);
     }
 
     void logitsMatchReferenceOnTheRealModel() {
-        // The reference dequantizes every weight to double; the engine quantizes activations
-        // to Q8, so agreement is close but not exact (ENGINE_FACTS 2.3).
+        // The reference dequantizes every weight to double and keeps activations exact; the
+        // engine quantizes activations to Q8 (ENGINE_FACTS 2.3), so the two agree closely but
+        // not exactly: compared on the reference's 50 most likely tokens per position
+        // (measured max 1.76 logits on this prompt, 2026-11-29; llama.cpp's own error
+        // against the reference reaches 2.0 on other prompts, see agreesWithLlamaCpp).
         auto reference = ref::Model::fromFile(m_model->file(), {.dequantizer = quant::dequantizeRow});
         const auto tokens = m_model->tokenizer().encode("The quick brown fox jumps over", true, false);
         const auto refLogits = reference->logits(tokens);
@@ -99,21 +161,19 @@ private slots:
         double worst = 0.0;
         ctx.eval(tokens.data(), int64_t(tokens.size()), LogitsMode::All, [&](int64_t i, const float* l) {
             const auto& r = refLogits[size_t(i)];
-            double maxRef = 0.0, maxDiff = 0.0;
-            size_t argE = 0, argR = 0;
-            for (size_t j = 0; j < r.size(); ++j) {
-                maxRef = std::max(maxRef, std::fabs(r[j]));
-                maxDiff = std::max(maxDiff, std::fabs(double(l[j]) - r[j]));
-                if (l[j] > l[argE]) argE = j;
-                if (r[j] > r[argR]) argR = j;
-            }
-            worst = std::max(worst, maxDiff / maxRef);
-            QCOMPARE(argE, argR);
+            std::vector<size_t> order(r.size());
+            for (size_t j = 0; j < order.size(); ++j) order[j] = j;
+            std::partial_sort(order.begin(), order.begin() + 50, order.end(),
+                              [&](size_t a, size_t b) { return r[a] > r[b]; });
+            for (size_t j = 0; j < 50; ++j)
+                worst = std::max(worst, std::fabs(double(l[order[j]]) - r[order[j]]));
+            const float* best = std::max_element(l, l + r.size());
+            QCOMPARE(size_t(best - l), order[0]);
             ++pos;
         });
         QCOMPARE(pos, int64_t(tokens.size()));
-        qInfo("worst relative logit difference against the reference: %.4g", worst);
-        QVERIFY2(worst < 0.05, qPrintable(QString::number(worst)));
+        qInfo("largest logit difference against the reference (top-50 tokens): %.4g", worst);
+        QVERIFY2(worst < 2.5, qPrintable(QString::number(worst)));
     }
 };
 
