@@ -135,14 +135,15 @@ static inline void packScalesMinsK(const uint8_t* sc, const uint8_t* m, uint8_t*
 // low 4 bits from scales[s] (s < 8) or scales[s-8] >> 4; high 2 bits from
 // scales[8 + s%4] >> 2*(s/4). On u32 words w0..w2 (bytes 0-3, 4-7, 8-11), byte k of
 // each output word:  s0..3 = w0 & 15 | (w2 & 3) << 4,        s4..7 = w1 & 15 | (w2 >> 2 & 3) << 4,
-//                    s8..11 = w0 >> 4 & 15 | (w2 >> 4 & 3) << 4, s12..15 = w1 >> 4 & 15 | (w2 >> 6 & 3) << 4.
+//                    s8..11 = w0 >> 4 & 15 | (w2 >> 4 & 3) << 4, s12..15 = w1 >> 4 & 15 | (w2 >> 6
+//                    & 3) << 4.
 static inline void unpackScalesQ3K(const uint8_t* packed, int8_t* out) {
     uint32_t w[3];
     std::memcpy(w, packed, 12);
     const uint32_t lo = 0x0f0f0f0fu, hi = 0x03030303u;
     const uint32_t v[4] = {(w[0] & lo) | (w[2] & hi) << 4, (w[1] & lo) | ((w[2] >> 2) & hi) << 4,
-                     ((w[0] >> 4) & lo) | ((w[2] >> 4) & hi) << 4,
-                     ((w[1] >> 4) & lo) | ((w[2] >> 6) & hi) << 4};
+                           ((w[0] >> 4) & lo) | ((w[2] >> 4) & hi) << 4,
+                           ((w[1] >> 4) & lo) | ((w[2] >> 6) & hi) << 4};
     uint8_t bytes[16];
     std::memcpy(bytes, v, 16);
     for (int s = 0; s < 16; ++s) out[s] = static_cast<int8_t>(bytes[s] - 32);
@@ -153,8 +154,10 @@ static inline void packScalesQ3K(const int8_t* sc, uint8_t* packed) {
     std::memset(packed, 0, 12);
     for (int s = 0; s < 16; ++s) {
         const int v = sc[s] + 32;
-        if (s < 8) packed[s] |= static_cast<uint8_t>(v & 15);
-        else packed[s - 8] |= static_cast<uint8_t>((v & 15) << 4);
+        if (s < 8)
+            packed[s] |= static_cast<uint8_t>(v & 15);
+        else
+            packed[s - 8] |= static_cast<uint8_t>((v & 15) << 4);
         packed[8 + s % 4] |= static_cast<uint8_t>(((v >> 4) & 3) << (2 * (s / 4)));
     }
 }

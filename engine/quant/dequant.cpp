@@ -149,8 +149,8 @@ void dequantQ5_K(const BlockQ5_K* b, float* y, int64_t nb) {
                 const float scale = d * float((sc >> (8 * j)) & 63);
                 const float offset = dmin * float((mn >> (8 * j)) & 63);
                 for (int l = 0; l < 32; ++l) {
-                    const int q = ((b[i].qs[32 * c + l] >> (4 * half)) & 15) |
-                                  ((b[i].qh[l] >> j) & 1) << 4;
+                    const int q =
+                        ((b[i].qs[32 * c + l] >> (4 * half)) & 15) | ((b[i].qh[l] >> j) & 1) << 4;
                     *y++ = scale * float(q) - offset;
                 }
             }
@@ -186,7 +186,9 @@ void dequantQ8_K(const BlockQ8_K* b, float* y, int64_t nb) {
 void dequantizeRow(DType t, const void* src, float* dst, int64_t n) {
     const int64_t nb = checkedBlockCount(t, n, "dequantizeRow");
     switch (t) {
-    case DType::F32: std::memcpy(dst, src, size_t(n) * 4); return;
+    case DType::F32:
+        std::memcpy(dst, src, size_t(n) * 4);
+        return;
     case DType::F16: {
         const auto* s = static_cast<const uint16_t*>(src);
         for (int64_t i = 0; i < n; ++i) dst[i] = fp16ToFp32(s[i]);
@@ -197,19 +199,44 @@ void dequantizeRow(DType t, const void* src, float* dst, int64_t n) {
         for (int64_t i = 0; i < n; ++i) dst[i] = bf16ToFp32(s[i]);
         return;
     }
-    case DType::Q4_0: dequantQ4_0(static_cast<const BlockQ4_0*>(src), dst, nb); return;
-    case DType::Q4_1: dequantQ4_1(static_cast<const BlockQ4_1*>(src), dst, nb); return;
-    case DType::Q5_0: dequantQ5_0(static_cast<const BlockQ5_0*>(src), dst, nb); return;
-    case DType::Q5_1: dequantQ5_1(static_cast<const BlockQ5_1*>(src), dst, nb); return;
-    case DType::Q8_0: dequantQ8_0(static_cast<const BlockQ8_0*>(src), dst, nb); return;
-    case DType::Q8_1: dequantQ8_1(static_cast<const BlockQ8_1*>(src), dst, nb); return;
-    case DType::Q2_K: dequantQ2_K(static_cast<const BlockQ2_K*>(src), dst, nb); return;
-    case DType::Q3_K: dequantQ3_K(static_cast<const BlockQ3_K*>(src), dst, nb); return;
-    case DType::Q4_K: dequantQ4_K(static_cast<const BlockQ4_K*>(src), dst, nb); return;
-    case DType::Q5_K: dequantQ5_K(static_cast<const BlockQ5_K*>(src), dst, nb); return;
-    case DType::Q6_K: dequantQ6_K(static_cast<const BlockQ6_K*>(src), dst, nb); return;
-    case DType::Q8_K: dequantQ8_K(static_cast<const BlockQ8_K*>(src), dst, nb); return;
-    default: break;
+    case DType::Q4_0:
+        dequantQ4_0(static_cast<const BlockQ4_0*>(src), dst, nb);
+        return;
+    case DType::Q4_1:
+        dequantQ4_1(static_cast<const BlockQ4_1*>(src), dst, nb);
+        return;
+    case DType::Q5_0:
+        dequantQ5_0(static_cast<const BlockQ5_0*>(src), dst, nb);
+        return;
+    case DType::Q5_1:
+        dequantQ5_1(static_cast<const BlockQ5_1*>(src), dst, nb);
+        return;
+    case DType::Q8_0:
+        dequantQ8_0(static_cast<const BlockQ8_0*>(src), dst, nb);
+        return;
+    case DType::Q8_1:
+        dequantQ8_1(static_cast<const BlockQ8_1*>(src), dst, nb);
+        return;
+    case DType::Q2_K:
+        dequantQ2_K(static_cast<const BlockQ2_K*>(src), dst, nb);
+        return;
+    case DType::Q3_K:
+        dequantQ3_K(static_cast<const BlockQ3_K*>(src), dst, nb);
+        return;
+    case DType::Q4_K:
+        dequantQ4_K(static_cast<const BlockQ4_K*>(src), dst, nb);
+        return;
+    case DType::Q5_K:
+        dequantQ5_K(static_cast<const BlockQ5_K*>(src), dst, nb);
+        return;
+    case DType::Q6_K:
+        dequantQ6_K(static_cast<const BlockQ6_K*>(src), dst, nb);
+        return;
+    case DType::Q8_K:
+        dequantQ8_K(static_cast<const BlockQ8_K*>(src), dst, nb);
+        return;
+    default:
+        break;
     }
     throw Error(ErrorCode::Unsupported, std::string("dequantizeRow: type ") +
                                             std::string(dtypeName(t)) +

@@ -14,7 +14,8 @@ bool cpuHas(KernelVariant v) {
 #if defined(__x86_64__) || defined(_M_X64)
     // __builtin_cpu_supports also checks that the OS saves the ymm/zmm state.
     switch (v) {
-    case KernelVariant::Scalar: return true;
+    case KernelVariant::Scalar:
+        return true;
     case KernelVariant::Avx2:
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                __builtin_cpu_supports("f16c");
@@ -37,9 +38,12 @@ Isa detectBestIsa() {
     // DEEPWELL_ISA only lowers the choice: asking for more than the CPU has changes nothing.
     if (const char* env = std::getenv("DEEPWELL_ISA")) {
         Isa wanted = best;
-        if (std::strcmp(env, "scalar") == 0) wanted = Isa::Scalar;
-        else if (std::strcmp(env, "avx2") == 0) wanted = Isa::Avx2;
-        else if (std::strcmp(env, "avx512") == 0) wanted = Isa::Avx512;
+        if (std::strcmp(env, "scalar") == 0)
+            wanted = Isa::Scalar;
+        else if (std::strcmp(env, "avx2") == 0)
+            wanted = Isa::Avx2;
+        else if (std::strcmp(env, "avx512") == 0)
+            wanted = Isa::Avx512;
         if (static_cast<int>(wanted) < static_cast<int>(best)) best = wanted;
     }
     return best;
@@ -48,9 +52,12 @@ Isa detectBestIsa() {
 // Variants from `v` downwards, for the fallback to the next lower kernel.
 KernelVariant lower(KernelVariant v) {
     switch (v) {
-    case KernelVariant::Avx512Vnni: return KernelVariant::Avx512;
-    case KernelVariant::Avx512: return KernelVariant::Avx2;
-    default: return KernelVariant::Scalar;
+    case KernelVariant::Avx512Vnni:
+        return KernelVariant::Avx512;
+    case KernelVariant::Avx512:
+        return KernelVariant::Avx2;
+    default:
+        return KernelVariant::Scalar;
     }
 }
 
@@ -68,18 +75,24 @@ template <class Pick> auto firstNonNull(KernelVariant v, Pick pick) {
 
 const char* isaName(Isa isa) {
     switch (isa) {
-    case Isa::Scalar: return "scalar";
-    case Isa::Avx2: return "avx2";
-    case Isa::Avx512: return "avx512";
+    case Isa::Scalar:
+        return "scalar";
+    case Isa::Avx2:
+        return "avx2";
+    case Isa::Avx512:
+        return "avx512";
     }
     return "?";
 }
 
 bool isaSupported(Isa isa) {
     switch (isa) {
-    case Isa::Scalar: return true;
-    case Isa::Avx2: return cpuHas(KernelVariant::Avx2);
-    case Isa::Avx512: return cpuHas(KernelVariant::Avx512);
+    case Isa::Scalar:
+        return true;
+    case Isa::Avx2:
+        return cpuHas(KernelVariant::Avx2);
+    case Isa::Avx512:
+        return cpuHas(KernelVariant::Avx512);
     }
     return false;
 }
@@ -91,10 +104,14 @@ Isa bestIsa() {
 
 const char* kernelVariantName(KernelVariant v) {
     switch (v) {
-    case KernelVariant::Scalar: return "scalar";
-    case KernelVariant::Avx2: return "avx2";
-    case KernelVariant::Avx512: return "avx512";
-    case KernelVariant::Avx512Vnni: return "avx512vnni";
+    case KernelVariant::Scalar:
+        return "scalar";
+    case KernelVariant::Avx2:
+        return "avx2";
+    case KernelVariant::Avx512:
+        return "avx512";
+    case KernelVariant::Avx512Vnni:
+        return "avx512vnni";
     }
     return "?";
 }
@@ -109,10 +126,14 @@ bool kernelVariantSupported(KernelVariant v) {
 const KernelTable& kernelTable(KernelVariant v) {
 #if defined(__x86_64__) || defined(_M_X64)
     switch (v) {
-    case KernelVariant::Scalar: return scalarKernelTable();
-    case KernelVariant::Avx2: return avx2KernelTable();
-    case KernelVariant::Avx512: return avx512KernelTable();
-    case KernelVariant::Avx512Vnni: return avx512VnniKernelTable();
+    case KernelVariant::Scalar:
+        return scalarKernelTable();
+    case KernelVariant::Avx2:
+        return avx2KernelTable();
+    case KernelVariant::Avx512:
+        return avx512KernelTable();
+    case KernelVariant::Avx512Vnni:
+        return avx512VnniKernelTable();
     }
 #endif
     static const KernelTable empty{};
@@ -121,8 +142,10 @@ const KernelTable& kernelTable(KernelVariant v) {
 
 KernelVariant kernelVariantFor(Isa isa) {
     switch (isa) {
-    case Isa::Scalar: return KernelVariant::Scalar;
-    case Isa::Avx2: return KernelVariant::Avx2;
+    case Isa::Scalar:
+        return KernelVariant::Scalar;
+    case Isa::Avx2:
+        return KernelVariant::Avx2;
     case Isa::Avx512:
         return kernelVariantSupported(KernelVariant::Avx512Vnni) ? KernelVariant::Avx512Vnni
                                                                  : KernelVariant::Avx512;
@@ -132,15 +155,22 @@ KernelVariant kernelVariantFor(Isa isa) {
 
 QuantizeActFn activationQuantizer(DType t) {
     static const QuantizeActFn fns[3] = {
-        firstNonNull(kernelVariantFor(bestIsa()), [](const KernelTable& k) { return k.quantizeQ8_0; }),
-        firstNonNull(kernelVariantFor(bestIsa()), [](const KernelTable& k) { return k.quantizeQ8_1; }),
-        firstNonNull(kernelVariantFor(bestIsa()), [](const KernelTable& k) { return k.quantizeQ8_K; }),
+        firstNonNull(kernelVariantFor(bestIsa()),
+                     [](const KernelTable& k) { return k.quantizeQ8_0; }),
+        firstNonNull(kernelVariantFor(bestIsa()),
+                     [](const KernelTable& k) { return k.quantizeQ8_1; }),
+        firstNonNull(kernelVariantFor(bestIsa()),
+                     [](const KernelTable& k) { return k.quantizeQ8_K; }),
     };
     switch (t) {
-    case DType::Q8_0: return fns[0];
-    case DType::Q8_1: return fns[1];
-    case DType::Q8_K: return fns[2];
-    default: break;
+    case DType::Q8_0:
+        return fns[0];
+    case DType::Q8_1:
+        return fns[1];
+    case DType::Q8_K:
+        return fns[2];
+    default:
+        break;
     }
     throw Error(ErrorCode::InvalidArgument, std::string("activationQuantizer: type ") +
                                                 std::string(dtypeName(t)) +
@@ -151,18 +181,23 @@ DType vecDotType(DType weightType) {
     switch (weightType) {
     case DType::F32:
     case DType::F16:
-    case DType::BF16: return DType::F32;
+    case DType::BF16:
+        return DType::F32;
     case DType::Q4_0:
     case DType::Q5_0:
-    case DType::Q8_0: return DType::Q8_0;
+    case DType::Q8_0:
+        return DType::Q8_0;
     case DType::Q4_1:
-    case DType::Q5_1: return DType::Q8_1;
+    case DType::Q5_1:
+        return DType::Q8_1;
     case DType::Q2_K:
     case DType::Q3_K:
     case DType::Q4_K:
     case DType::Q5_K:
-    case DType::Q6_K: return DType::Q8_K;
-    default: break;
+    case DType::Q6_K:
+        return DType::Q8_K;
+    default:
+        break;
     }
     throw Error(ErrorCode::Unsupported, std::string("vecDotType: weight type ") +
                                             std::string(dtypeName(weightType)) +

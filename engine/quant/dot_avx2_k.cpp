@@ -32,7 +32,9 @@ inline __m256i scales16Signed(const int8_t* bytes) {
     return scales16Signed(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes)));
 }
 
-inline __m256i bsums16(const BlockQ8_K& a) { return loadU256(a.bsums); }
+inline __m256i bsums16(const BlockQ8_K& a) {
+    return loadU256(a.bsums);
+}
 
 // Bit `kBit` of every byte moved to bit `kTo` (others cleared); 16-bit shifts are fine
 // because the final mask drops whatever crossed a byte boundary.
@@ -44,7 +46,9 @@ template <int kBit, int kTo> inline __m256i moveBit(__m256i v) {
 }
 
 // (A function, not a global: a global would run an AVX2 instruction at start-up.)
-inline __m256i lowNibbles() { return _mm256_set1_epi8(0x0f); }
+inline __m256i lowNibbles() {
+    return _mm256_set1_epi8(0x0f);
+}
 
 // Q4_K / Q5_K: 4 chunks of 64 elements, low nibbles = sub-block 2c, high = 2c+1.
 template <bool kFive, int C>
@@ -58,8 +62,9 @@ inline __m256i chunk45(const uint8_t* qs, __m256i qh, const int8_t* a, __m256i s
     }
     const __m256i pLo = _mm256_maddubs_epi16(lo, loadU256(a + 64 * C));
     const __m256i pHi = _mm256_maddubs_epi16(hi, loadU256(a + 64 * C + 32));
-    return _mm256_add_epi32(_mm256_madd_epi16(pLo, _mm256_shuffle_epi8(sc16, pickPair(2 * C, 2 * C))),
-                            _mm256_madd_epi16(pHi, _mm256_shuffle_epi8(sc16, pickPair(2 * C + 1, 2 * C + 1))));
+    return _mm256_add_epi32(
+        _mm256_madd_epi16(pLo, _mm256_shuffle_epi8(sc16, pickPair(2 * C, 2 * C))),
+        _mm256_madd_epi16(pHi, _mm256_shuffle_epi8(sc16, pickPair(2 * C + 1, 2 * C + 1))));
 }
 
 template <class Block, bool kFive> float dotQ45K(int64_t n, const void* wv, const void* av) {
@@ -82,7 +87,8 @@ template <class Block, bool kFive> float dotQ45K(int64_t n, const void* wv, cons
                                              chunk45<kFive, 3>(w[i].qs, qh, aq, sc16));
         const float d = halfToFloat(w[i].d) * a[i].d;
         const float dmin = halfToFloat(w[i].dmin) * a[i].d;
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(s01, s23)), _mm256_set1_ps(d), acc);
+        acc =
+            _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(s01, s23)), _mm256_set1_ps(d), acc);
         accMin = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mins), _mm256_set1_ps(dmin), accMin);
     }
     return hsum(_mm256_sub_ps(acc, accMin));
@@ -90,8 +96,10 @@ template <class Block, bool kFive> float dotQ45K(int64_t n, const void* wv, cons
 
 // Q6_K: quarter g of half h is (4 low bits from ql) | (2 bits of qh << 4), biased by +32.
 template <int G> inline __m256i quarterQ6(__m256i l0, __m256i l1, __m256i h) {
-    const __m256i low = G == 0 ? l0 : G == 1 ? l1 : G == 2 ? _mm256_srli_epi16(l0, 4)
-                                                           : _mm256_srli_epi16(l1, 4);
+    const __m256i low = G == 0   ? l0
+                        : G == 1 ? l1
+                        : G == 2 ? _mm256_srli_epi16(l0, 4)
+                                 : _mm256_srli_epi16(l1, 4);
     __m256i high;
     if constexpr (G == 0) high = _mm256_slli_epi16(h, 4);
     if constexpr (G == 1) high = _mm256_slli_epi16(h, 2);
@@ -114,8 +122,8 @@ float dotQ6_K(int64_t n, const void* wv, const void* av) {
         const __m256i scAll =
             _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[i].scales)));
         // The +32 bias: subtract 32 * sum_s sc_s * bsum_s.
-        __m256i sumi = _mm256_sub_epi32(_mm256_setzero_si256(),
-                                        _mm256_slli_epi32(_mm256_madd_epi16(bsums16(a[i]), scAll), 5));
+        __m256i sumi = _mm256_sub_epi32(
+            _mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(bsums16(a[i]), scAll), 5));
         for (int h = 0; h < 2; ++h) {
             const __m256i sc16 = scales16Signed(w[i].scales + 8 * h);
             const __m256i l0 = loadU256(w[i].ql + 64 * h), l1 = loadU256(w[i].ql + 64 * h + 32);
@@ -184,10 +192,9 @@ float dotQ3_K(int64_t n, const void* wv, const void* av) {
         // Quants are stored as q + 4 (0..7): subtract 4 * sum_s sc_s * bsum_s.
         const __m256i bias = _mm256_slli_epi32(_mm256_madd_epi16(bsums16(a[i]), scAll), 2);
         const __m256i hmask = loadU256(w[i].hmask);
-        const __m256i sumi =
-            _mm256_add_epi32(halfQ23<true, 0>(w[i].qs, hmask, a[i].qs, scales16Signed(sc)),
-                             halfQ23<true, 1>(w[i].qs, hmask, a[i].qs,
-                                              scales16Signed(_mm_unpackhi_epi64(sc, sc))));
+        const __m256i sumi = _mm256_add_epi32(
+            halfQ23<true, 0>(w[i].qs, hmask, a[i].qs, scales16Signed(sc)),
+            halfQ23<true, 1>(w[i].qs, hmask, a[i].qs, scales16Signed(_mm_unpackhi_epi64(sc, sc))));
         const float d = halfToFloat(w[i].d) * a[i].d;
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(sumi, bias)), _mm256_set1_ps(d),
                               acc);

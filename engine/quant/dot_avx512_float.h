@@ -21,17 +21,20 @@ inline float dotF32Avx512(int64_t n, const void* wv, const void* av) {
     }
     for (; i < n; i += 16) { // masked loads read nothing past the row's end
         const __mmask16 m = n - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - i)) - 1);
-        acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w + i), _mm512_maskz_loadu_ps(m, a + i),
-                               acc0);
+        acc0 =
+            _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w + i), _mm512_maskz_loadu_ps(m, a + i), acc0);
     }
-    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
+    return _mm512_reduce_add_ps(
+        _mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
 }
 
 // 16 halves or bfloat16s (masked) to 16 floats.
 template <bool kBf16> inline __m512 load16x16(const uint16_t* p, __mmask16 m) {
     const __m256i v = _mm256_maskz_loadu_epi16(m, p);
-    if constexpr (kBf16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
-    else return _mm512_cvtph_ps(v);
+    if constexpr (kBf16)
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
+    else
+        return _mm512_cvtph_ps(v);
 }
 
 template <bool kBf16> inline float dot16Avx512(int64_t n, const void* wv, const void* av) {

@@ -30,7 +30,9 @@ inline __m512i shiftSelect(int s0, int s1) {
                               _mm256_set1_epi16(static_cast<short>(s1)), 1);
 }
 
-inline __m512i widen(__m256i v) { return _mm512_inserti64x4(_mm512_setzero_si512(), v, 0); }
+inline __m512i widen(__m256i v) {
+    return _mm512_inserti64x4(_mm512_setzero_si512(), v, 0);
+}
 
 template <class Block, bool kFive> float dotQ45KAvx512(int64_t n, const void* wv, const void* av) {
     const auto* w = static_cast<const Block*>(wv);
@@ -46,8 +48,8 @@ template <class Block, bool kFive> float dotQ45KAvx512(int64_t n, const void* wv
         uint64_t sc, mn;
         unpackScalesMinsK(w[i].scales, sc, mn);
         const __m128i m8 = _mm_cvtsi64_si128(int64_t(mn));
-        const __m256i mins =
-            _mm256_madd_epi16(loadU256(a[i].bsums), _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8)));
+        const __m256i mins = _mm256_madd_epi16(loadU256(a[i].bsums),
+                                               _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8)));
         const __m512i sc16 = scales16x4Unsigned(sc);
         __m512i qh = _mm512_setzero_si512();
         if constexpr (kFive) qh = broadcast256(w[i].qh);
@@ -95,8 +97,8 @@ float dotQ6KAvx512(int64_t n, const void* wv, const void* av) {
         for (int h = 0; h < 2; ++h) {
             const __m512i l = loadU512(w[i].ql + 64 * h);
             const __m512i hb = broadcast256(w[i].qh + 32 * h);
-            const __m512i qA = _mm512_or_si512(_mm512_and_si512(l, nibble),
-                                               _mm512_and_si512(_mm512_sllv_epi16(hb, shiftA), top));
+            const __m512i qA = _mm512_or_si512(
+                _mm512_and_si512(l, nibble), _mm512_and_si512(_mm512_sllv_epi16(hb, shiftA), top));
             const __m512i qB =
                 _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), nibble),
                                 _mm512_and_si512(_mm512_srlv_epi16(hb, shiftB), top));
@@ -119,8 +121,7 @@ template <bool kThree> float dotQ23KAvx512(int64_t n, const void* wv, const void
     const auto* a = static_cast<const BlockQ8_K*>(av);
     const __m512i pickA = pickPerLane(0, 1, 2, 3), pickB = pickPerLane(4, 5, 6, 7);
     const __m512i shiftA = shiftSelect(0, 2), shiftB = shiftSelect(4, 6);
-    const __m512i highBit[4] = {bitSelect(0, 1), bitSelect(2, 3), bitSelect(4, 5),
-                                bitSelect(6, 7)};
+    const __m512i highBit[4] = {bitSelect(0, 1), bitSelect(2, 3), bitSelect(4, 5), bitSelect(6, 7)};
     const __m512i three = bytes512(3);
     __m512 acc = _mm512_setzero_ps();
     __m256 accMin = _mm256_setzero_ps();
@@ -155,8 +156,8 @@ template <bool kThree> float dotQ23KAvx512(int64_t n, const void* wv, const void
                                           bytes512(4));
             }
             const __m128i half = h == 0 ? scales : _mm_unpackhi_epi64(scales, scales);
-            const __m512i sc16 = _mm512_broadcast_i32x4(kThree ? _mm_cvtepi8_epi16(half)
-                                                               : _mm_cvtepu8_epi16(half));
+            const __m512i sc16 =
+                _mm512_broadcast_i32x4(kThree ? _mm_cvtepi8_epi16(half) : _mm_cvtepu8_epi16(half));
             const __m512i pA = _mm512_maddubs_epi16(qA, loadU512(a[i].qs + 128 * h));
             const __m512i pB = _mm512_maddubs_epi16(qB, loadU512(a[i].qs + 128 * h + 64));
             sumi = dpwssd(sumi, pA, _mm512_shuffle_epi8(sc16, pickA));

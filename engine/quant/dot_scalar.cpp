@@ -176,8 +176,8 @@ float dotQ3_K(int64_t n, const void* wv, const void* av) {
 }
 
 // Q4_K and Q5_K share everything but the 5th bit: qh == nullptr for Q4_K.
-float dotQ45K(const uint16_t* dPair, const uint8_t* scales, const uint8_t* qh,
-              const uint8_t* qs, const BlockQ8_K& a) {
+float dotQ45K(const uint16_t* dPair, const uint8_t* scales, const uint8_t* qh, const uint8_t* qs,
+              const BlockQ8_K& a) {
     uint64_t sc, mn;
     unpackScalesMinsK(scales, sc, mn);
     int sumi = 0;

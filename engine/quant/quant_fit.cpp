@@ -54,8 +54,8 @@ template <class Q> ScaleGain bestScaleFor(const float* x, const float* w, int n,
 }
 
 // Weighted regression x ~ a*q + b (b <= 0 when nonPositive); returns the squared error.
-float regress(const float* x, const float* w, int n, const uint8_t* q, bool nonPositive,
-              float& a, float& b) {
+float regress(const float* x, const float* w, int n, const uint8_t* q, bool nonPositive, float& a,
+              float& b) {
     w = weightsOrOnes(w, n);
     double sw = 0, sq = 0, sx = 0, sqq = 0, sqx = 0;
     for (int i = 0; i < n; ++i) {
@@ -93,7 +93,9 @@ float regress(const float* x, const float* w, int n, const uint8_t* q, bool nonP
 
 } // namespace
 
-float roundToHalf(float f) { return fp16ToFp32(fp32ToFp16(f)); }
+float roundToHalf(float f) {
+    return fp16ToFp32(fp32ToFp16(f));
+}
 
 float quantizeScaled(const float* x, const float* w, int n, float a, int qmin, int qmax,
                      int8_t* q) {

@@ -39,11 +39,9 @@ AffineFit fitAffine(const float* x, const float* w, int n, int qmax, bool nonPos
                     uint8_t* q);
 
 // Weighted squared error of a fixed affine quantization x ~ a * q + b, q = round((x-b)/a).
-float quantizeAffine(const float* x, const float* w, int n, float a, float b, int qmax,
-                     uint8_t* q);
+float quantizeAffine(const float* x, const float* w, int n, float a, float b, int qmax, uint8_t* q);
 // Same for a symmetric one, x ~ a * q.
-float quantizeScaled(const float* x, const float* w, int n, float a, int qmin, int qmax,
-                     int8_t* q);
+float quantizeScaled(const float* x, const float* w, int n, float a, int qmin, int qmax, int8_t* q);
 
 // The float nearest to f that an IEEE half can hold (fp16 storage of scales).
 float roundToHalf(float f);

@@ -78,15 +78,19 @@ bool canQuantize(DType t) {
     case DType::Q4_K:
     case DType::Q5_K:
     case DType::Q6_K:
-    case DType::Q8_K: return true;
-    default: return false;
+    case DType::Q8_K:
+        return true;
+    default:
+        return false;
     }
 }
 
 void quantizeRow(DType t, const float* src, void* dst, int64_t n) {
     checkedBlockCount(t, n, "quantizeRow");
     switch (t) {
-    case DType::F32: std::memcpy(dst, src, size_t(n) * 4); return;
+    case DType::F32:
+        std::memcpy(dst, src, size_t(n) * 4);
+        return;
     case DType::F16: {
         auto* y = static_cast<uint16_t*>(dst);
         for (int64_t i = 0; i < n; ++i) y[i] = fp32ToFp16(src[i]);
@@ -97,22 +101,43 @@ void quantizeRow(DType t, const float* src, void* dst, int64_t n) {
         for (int64_t i = 0; i < n; ++i) y[i] = fp32ToBf16(src[i]);
         return;
     }
-    case DType::Q4_0: quantizeRowQ4_0(src, dst, n); return;
-    case DType::Q4_1: quantizeRowQ4_1(src, dst, n); return;
-    case DType::Q5_0: quantizeRowQ5_0(src, dst, n); return;
-    case DType::Q5_1: quantizeRowQ5_1(src, dst, n); return;
+    case DType::Q4_0:
+        quantizeRowQ4_0(src, dst, n);
+        return;
+    case DType::Q4_1:
+        quantizeRowQ4_1(src, dst, n);
+        return;
+    case DType::Q5_0:
+        quantizeRowQ5_0(src, dst, n);
+        return;
+    case DType::Q5_1:
+        quantizeRowQ5_1(src, dst, n);
+        return;
     case DType::Q8_0:
     case DType::Q8_1:
-    case DType::Q8_K: activationQuantizer(t)(src, dst, n); return;
-    case DType::Q2_K: quantizeRowQ2_K(src, dst, n); return;
-    case DType::Q3_K: quantizeRowQ3_K(src, dst, n); return;
-    case DType::Q4_K: quantizeRowQ4_K(src, dst, n); return;
-    case DType::Q5_K: quantizeRowQ5_K(src, dst, n); return;
-    case DType::Q6_K: quantizeRowQ6_K(src, dst, n); return;
-    default: break;
+    case DType::Q8_K:
+        activationQuantizer(t)(src, dst, n);
+        return;
+    case DType::Q2_K:
+        quantizeRowQ2_K(src, dst, n);
+        return;
+    case DType::Q3_K:
+        quantizeRowQ3_K(src, dst, n);
+        return;
+    case DType::Q4_K:
+        quantizeRowQ4_K(src, dst, n);
+        return;
+    case DType::Q5_K:
+        quantizeRowQ5_K(src, dst, n);
+        return;
+    case DType::Q6_K:
+        quantizeRowQ6_K(src, dst, n);
+        return;
+    default:
+        break;
     }
-    throw Error(ErrorCode::Unsupported, std::string("quantizeRow: no quantizer for type ") +
-                                            std::string(dtypeName(t)));
+    throw Error(ErrorCode::Unsupported,
+                std::string("quantizeRow: no quantizer for type ") + std::string(dtypeName(t)));
 }
 
 } // namespace dw::quant

@@ -12,7 +12,8 @@ namespace {
 template <int kVecs> inline float absMax(const float* x) {
     const __m256 signBit = _mm256_set1_ps(-0.0f);
     __m256 m = _mm256_andnot_ps(signBit, _mm256_loadu_ps(x));
-    for (int k = 1; k < kVecs; ++k) m = _mm256_max_ps(m, _mm256_andnot_ps(signBit, _mm256_loadu_ps(x + 8 * k)));
+    for (int k = 1; k < kVecs; ++k)
+        m = _mm256_max_ps(m, _mm256_andnot_ps(signBit, _mm256_loadu_ps(x + 8 * k)));
     return hmax(m);
 }
 
@@ -73,8 +74,10 @@ void quantizeQ8_K(const float* x, void* dst, int64_t n) {
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[i].qs + 32 * k), q);
             const __m256i s = sumsOf8(q); // int64 lanes: elements 0-7, 8-15, 16-23, 24-31
             const __m128i lo = _mm256_castsi256_si128(s), hi = _mm256_extracti128_si256(s, 1);
-            y[i].bsums[2 * k] = static_cast<int16_t>(_mm_cvtsi128_si64(lo) + _mm_extract_epi64(lo, 1));
-            y[i].bsums[2 * k + 1] = static_cast<int16_t>(_mm_cvtsi128_si64(hi) + _mm_extract_epi64(hi, 1));
+            y[i].bsums[2 * k] =
+                static_cast<int16_t>(_mm_cvtsi128_si64(lo) + _mm_extract_epi64(lo, 1));
+            y[i].bsums[2 * k + 1] =
+                static_cast<int16_t>(_mm_cvtsi128_si64(hi) + _mm_extract_epi64(hi, 1));
         }
     }
 }

@@ -41,8 +41,8 @@ void quantizeQ8_1Avx512(const float* x, void* dst, int64_t n) {
         float d;
         const __m512 id = scaleFor(absMax32(x), d);
         y[i].d = floatToHalf(d);
-        const __m512i s = _mm512_add_epi32(roundStore16(x, id, y[i].qs),
-                                           roundStore16(x + 16, id, y[i].qs + 16));
+        const __m512i s =
+            _mm512_add_epi32(roundStore16(x, id, y[i].qs), roundStore16(x + 16, id, y[i].qs + 16));
         y[i].s = floatToHalf(halfToFloat(y[i].d) * float(_mm512_reduce_add_epi32(s)));
     }
 }
@@ -51,7 +51,8 @@ void quantizeQ8_KAvx512(const float* x, void* dst, int64_t n) {
     auto* y = static_cast<BlockQ8_K*>(dst);
     for (int64_t i = 0; i < n / kQkK; ++i, x += kQkK) {
         __m512 m = _mm512_setzero_ps();
-        for (int k = 0; k < 16; ++k) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + 16 * k)));
+        for (int k = 0; k < 16; ++k)
+            m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + 16 * k)));
         const __m512 id = scaleFor(_mm512_reduce_max_ps(m), y[i].d);
         for (int k = 0; k < 16; ++k) {
             const __m512i v = roundStore16(x + 16 * k, id, y[i].qs + 16 * k);

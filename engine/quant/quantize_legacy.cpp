@@ -26,8 +26,7 @@ void packNibbles(const uint8_t* q, uint8_t* qs, uint8_t* qh) {
 }
 
 // Symmetric formats: q in [-half, half-1] stored as q + half.
-template <class Block>
-void quantizeSymmetric(const float* x, Block* y, int64_t n, int half) {
+template <class Block> void quantizeSymmetric(const float* x, Block* y, int64_t n, int half) {
     for (int64_t i = 0; i < n / kQk; ++i, x += kQk) {
         int8_t q[kQk];
         const float a = fitScale(x, nullptr, kQk, -half, half - 1, q);
@@ -35,8 +34,10 @@ void quantizeSymmetric(const float* x, Block* y, int64_t n, int half) {
         quantizeScaled(x, nullptr, kQk, fp16ToFp32(y[i].d), -half, half - 1, q);
         uint8_t u[kQk];
         for (int j = 0; j < kQk; ++j) u[j] = static_cast<uint8_t>(q[j] + half);
-        if constexpr (requires { y[i].qh; }) packNibbles(u, y[i].qs, y[i].qh);
-        else packNibbles(u, y[i].qs, nullptr);
+        if constexpr (requires { y[i].qh; })
+            packNibbles(u, y[i].qs, y[i].qh);
+        else
+            packNibbles(u, y[i].qs, nullptr);
     }
 }
 
@@ -48,8 +49,10 @@ template <class Block> void quantizeOffset(const float* x, Block* y, int64_t n, 
         y[i].d = fp32ToFp16(f.scale);
         y[i].m = fp32ToFp16(f.offset);
         quantizeAffine(x, nullptr, kQk, fp16ToFp32(y[i].d), fp16ToFp32(y[i].m), qmax, q);
-        if constexpr (requires { y[i].qh; }) packNibbles(q, y[i].qs, y[i].qh);
-        else packNibbles(q, y[i].qs, nullptr);
+        if constexpr (requires { y[i].qh; })
+            packNibbles(q, y[i].qs, y[i].qh);
+        else
+            packNibbles(q, y[i].qs, nullptr);
     }
 }
 

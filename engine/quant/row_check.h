@@ -20,8 +20,8 @@ inline int64_t checkedBlockCount(DType t, int64_t n, const char* function) {
     if (n < 0 || n % bs != 0) {
         throw Error(ErrorCode::InvalidArgument,
                     std::string(function) + ": row length n = " + std::to_string(n) +
-                        " must be a non-negative multiple of the " +
-                        std::string(dtypeName(t)) + " block size " + std::to_string(bs));
+                        " must be a non-negative multiple of the " + std::string(dtypeName(t)) +
+                        " block size " + std::to_string(bs));
     }
     return n / bs;
 }

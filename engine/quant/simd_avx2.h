@@ -24,18 +24,24 @@ inline float hmax(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-inline float halfToFloat(uint16_t h) { return _cvtsh_ss(h); }
+inline float halfToFloat(uint16_t h) {
+    return _cvtsh_ss(h);
+}
 
 inline uint16_t floatToHalf(float f) {
     return static_cast<uint16_t>(_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
 // Sum of pairs of int16 lanes into int32 lanes.
-inline __m256i pairSum16(__m256i v) { return _mm256_madd_epi16(v, _mm256_set1_epi16(1)); }
+inline __m256i pairSum16(__m256i v) {
+    return _mm256_madd_epi16(v, _mm256_set1_epi16(1));
+}
 
 // Per int32 lane: sum of 4 products u8 * s8; exact for u <= 128 and |s| <= 127 (the int16
 // pair sums of vpmaddubsw saturate beyond 32767).
-inline __m256i dotU8S8(__m256i u, __m256i s) { return pairSum16(_mm256_maddubs_epi16(u, s)); }
+inline __m256i dotU8S8(__m256i u, __m256i s) {
+    return pairSum16(_mm256_maddubs_epi16(u, s));
+}
 
 // Bit j of a little-endian u32 as byte j: 0xff where set, 0 where clear.
 inline __m256i expandBits32(const uint8_t* qh) {

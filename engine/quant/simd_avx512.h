@@ -19,7 +19,9 @@ inline __m512i dpwssd(__m512i acc, __m512i a, __m512i b) {
 #endif
 }
 
-inline __m512i loadU512(const void* p) { return _mm512_loadu_si512(p); }
+inline __m512i loadU512(const void* p) {
+    return _mm512_loadu_si512(p);
+}
 
 // A 32-byte run in both halves.
 inline __m512i broadcast256(const void* p) {
@@ -30,9 +32,8 @@ inline __m512i broadcast256(const void* p) {
 // of that lane (for spreading per-sub-block scales over their lanes).
 inline __m512i pickPerLane(int i0, int i1, int i2, int i3) {
     const int64_t base = 0x0100010001000100ll, step = 0x0202020202020202ll;
-    return _mm512_set_epi64(base + step * i3, base + step * i3, base + step * i2,
-                            base + step * i2, base + step * i1, base + step * i1,
-                            base + step * i0, base + step * i0);
+    return _mm512_set_epi64(base + step * i3, base + step * i3, base + step * i2, base + step * i2,
+                            base + step * i1, base + step * i1, base + step * i0, base + step * i0);
 }
 
 // 8 scales (bytes, unsigned or signed) as int16, repeated in all four 128-bit lanes.
@@ -44,7 +45,9 @@ inline __m512i scales16x4Signed(const int8_t* bytes) {
         _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes))));
 }
 
-inline __m512i bytes512(int v) { return _mm512_set1_epi8(static_cast<char>(v)); }
+inline __m512i bytes512(int v) {
+    return _mm512_set1_epi8(static_cast<char>(v));
+}
 
 } // namespace
 } // namespace dw::quant

@@ -1,15 +1,15 @@
-// bench_quant: throughput of every dot kernel, single thread, in GB/s of weight bytes read.
+// bench_quant: throughput of the dot kernels in GB/s of weight bytes read.
 //
-//   bench_quant [--mb N] [--seconds S] [--type Q4_K] [--threads T]
+//   bench_quant [--mb N] [--seconds S] [--type Q4_K] [--threads T] [--decode-mix]
 //
 // For each type and each kernel variant the CPU supports, a matrix of about N MB (default
-// 8) of random-but-valid weights is multiplied with one quantized activation row, row by
-// row, repeatedly for S seconds (default 0.3); the figure is weight bytes / fastest pass. Two
-// memory baselines come first: a STREAM-like copy (read + write bytes / time) and a plain
-// read (sum of a buffer). --threads splits the rows over T threads (default 1), to compare
-// with the whole machine's bandwidth. With N well above the last-level cache the kernels are measured
-// against memory; with N inside it, against the core.
-#include "core/fp16.h"
+// 8) of valid weights is multiplied with one quantized activation row, row by row, for S
+// seconds (default 0.3); the figure is weight bytes / fastest pass. With N well above the
+// last-level cache the kernels are measured against memory, with N inside it against the
+// core. Two memory baselines come first: a STREAM-like copy (read + write bytes / time) and
+// a plain read (sum of a buffer). --threads splits rows and buffers over T threads (default
+// 1). --decode-mix measures the weight reads of one decode step of Gemma 3 270M instead
+// (benchDecodeMix).
 #include "deepwell/dtype.h"
 #include "quant/kernels.h"
 #include "quant/quant.h"
@@ -51,24 +51,40 @@ template <class Body> double measure(double seconds, double bytesPerCall, Body b
 
 volatile float g_sink; // keeps results alive
 
-void memoryBaselines(size_t bytes, double seconds) {
+// Runs part(t) for t = 0..threads-1 on that many threads.
+template <class Part> void parallel(int threads, Part part) {
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(part, t);
+    part(0);
+    for (auto& th : pool) th.join();
+}
+
+// STREAM-like copy (bytes read + written) and read (sum of a buffer), split over threads.
+void memoryBaselines(size_t bytes, double seconds, int threads) {
     std::vector<uint64_t> a(bytes / 8, 1), b(bytes / 8, 2);
+    const size_t words = a.size();
     const double copy = measure(seconds, 2.0 * double(bytes), [&] {
-        std::memcpy(b.data(), a.data(), bytes);
-        g_sink = float(b[bytes / 16]);
+        parallel(threads, [&](int t) {
+            const size_t lo = words * t / threads, hi = words * (t + 1) / threads;
+            std::memcpy(b.data() + lo, a.data() + lo, (hi - lo) * 8);
+        });
+        g_sink = float(b[words / 2]);
     });
     const double read = measure(seconds, double(bytes), [&] {
-        uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (size_t i = 0; i + 4 <= a.size(); i += 4) {
-            s0 += a[i];
-            s1 += a[i + 1];
-            s2 += a[i + 2];
-            s3 += a[i + 3];
-        }
-        g_sink = float(s0 + s1 + s2 + s3);
+        parallel(threads, [&](int t) {
+            const size_t lo = words * t / threads, hi = words * (t + 1) / threads;
+            uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (size_t i = lo; i + 4 <= hi; i += 4) {
+                s0 += a[i];
+                s1 += a[i + 1];
+                s2 += a[i + 2];
+                s3 += a[i + 3];
+            }
+            g_sink = float(s0 + s1 + s2 + s3);
+        });
     });
-    std::printf("memory baseline (%zu MB buffers): copy %.1f GB/s, read %.1f GB/s\n",
-                bytes >> 20, copy, read);
+    std::printf("memory baseline (%zu MB buffers, %d threads): copy %.1f GB/s, read %.1f GB/s\n",
+                bytes >> 20, threads, copy, read);
 }
 
 struct Case {
@@ -106,24 +122,83 @@ void benchType(const Case& c, size_t targetBytes, double seconds, int threads) {
         const VecDotFn f = kernelTable(v).dot[uint32_t(c.type)];
         if (!f) continue;
         auto rowRange = [&](int64_t r0, int64_t r1) {
-            for (int64_t r = r0; r < r1; ++r) y[size_t(r)] = f(c.k, w.data() + r * rowSize, act.data());
+            for (int64_t r = r0; r < r1; ++r)
+                y[size_t(r)] = f(c.k, w.data() + r * rowSize, act.data());
         };
         const double gbs = measure(seconds, double(w.size()), [&] {
-            if (threads == 1) {
-                rowRange(0, rows);
-            } else { // rows split evenly, as a decode matmul would
-                std::vector<std::thread> pool;
-                for (int t = 1; t < threads; ++t) {
-                    pool.emplace_back(rowRange, rows * t / threads, rows * (t + 1) / threads);
-                }
-                rowRange(0, rows / threads);
-                for (auto& th : pool) th.join();
-            }
+            // Rows split evenly over the threads, as a decode matmul would.
+            parallel(threads,
+                     [&](int t) { rowRange(rows * t / threads, rows * (t + 1) / threads); });
             g_sink = y[0];
         });
         std::printf("  %s %6.2f", kernelVariantName(v), gbs);
     }
     std::printf("  GB/s\n");
+}
+
+// The weight reads of one decode step of Gemma 3 270M Q4_K_M (shapes and types as in the
+// GGUF file): the tied Q8_0 embedding as output matrix, and per layer Q/K/V, gate/up (Q5_0,
+// attn_v Q8_0 in 9 of 18 layers), attn_output (Q4_K) and ffn_down (Q6_K in 9 layers, Q4_K
+// in the others). Every matrix gets its own buffer (about 246 MB in all, beyond the caches);
+// each of T threads takes its share of the rows of every matrix, without synchronisation in
+// between, so this is the kernels' side of the decode bandwidth bound.
+void benchDecodeMix(double seconds, int threads) {
+    struct Mat {
+        DType type;
+        int64_t k, rows;
+        std::vector<uint8_t> data;
+    };
+    std::vector<Mat> mats;
+    auto add = [&mats](DType t, int64_t k, int64_t rows) {
+        mats.push_back({t, k, rows, std::vector<uint8_t>(rowBytes(t, k) * size_t(rows))});
+    };
+    add(DType::Q8_0, 640, 262144);
+    for (int layer = 0; layer < 18; ++layer) {
+        const bool moreBits = layer % 2 == 0;
+        add(DType::Q5_0, 640, 1024);                          // attn_q
+        add(DType::Q5_0, 640, 256);                           // attn_k
+        add(moreBits ? DType::Q8_0 : DType::Q5_0, 640, 256);  // attn_v
+        add(DType::Q4_K, 1024, 640);                          // attn_output
+        add(DType::Q5_0, 640, 2048);                          // ffn_gate
+        add(DType::Q5_0, 640, 2048);                          // ffn_up
+        add(moreBits ? DType::Q6_K : DType::Q4_K, 2048, 640); // ffn_down
+    }
+    double bytes = 0;
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (auto& m : mats) { // a few quantized rows, tiled (valid blocks, realistic scales)
+        const size_t rb = rowBytes(m.type, m.k);
+        std::vector<float> x(static_cast<size_t>(m.k));
+        for (int64_t r = 0; r < std::min<int64_t>(m.rows, 8); ++r) {
+            for (auto& v : x) v = normal(rng);
+            quantizeRow(m.type, x.data(), m.data.data() + size_t(r) * rb, m.k);
+        }
+        for (int64_t r = 8; r < m.rows; ++r) {
+            std::memcpy(m.data.data() + size_t(r) * rb, m.data.data() + size_t(r % 8) * rb, rb);
+        }
+        bytes += double(m.data.size());
+    }
+    std::vector<float> x(2048);
+    for (auto& v : x) v = normal(rng);
+    std::vector<uint8_t> act8_0(rowBytes(DType::Q8_0, 2048)), act8_K(rowBytes(DType::Q8_K, 2048));
+    quantizeRow(DType::Q8_0, x.data(), act8_0.data(), 2048);
+    quantizeRow(DType::Q8_K, x.data(), act8_K.data(), 2048);
+    auto share = [&](int t) {
+        float sink = 0;
+        for (const auto& m : mats) {
+            const VecDotFn f = vecDotFn(m.type);
+            const uint8_t* act = vecDotType(m.type) == DType::Q8_K ? act8_K.data() : act8_0.data();
+            const size_t rb = rowBytes(m.type, m.k);
+            for (int64_t r = m.rows * t / threads; r < m.rows * (t + 1) / threads; ++r) {
+                sink += f(m.k, m.data.data() + size_t(r) * rb, act);
+            }
+        }
+        g_sink = sink;
+    };
+    const double gbs = measure(seconds, bytes, [&] { parallel(threads, share); });
+    std::printf("decode mix (Gemma 3 270M Q4_K_M, %.0f MB of weights, %d threads, %s): %.1f GB/s"
+                " = %.1f ms per token\n",
+                bytes / 1e6, threads, isaName(bestIsa()), gbs, bytes / gbs / 1e6);
 }
 
 void benchActivationQuantizers(double seconds) {
@@ -138,10 +213,12 @@ void benchActivationQuantizers(double seconds) {
         if (!kernelVariantSupported(v)) continue;
         const KernelTable& t = kernelTable(v);
         std::printf("  %-10s", kernelVariantName(v));
-        for (auto [name, fn] : {std::pair{"Q8_0", t.quantizeQ8_0}, std::pair{"Q8_1", t.quantizeQ8_1},
-                                std::pair{"Q8_K", t.quantizeQ8_K}}) {
+        for (auto [name, fn] :
+             {std::pair{"Q8_0", t.quantizeQ8_0}, std::pair{"Q8_1", t.quantizeQ8_1},
+              std::pair{"Q8_K", t.quantizeQ8_K}}) {
             if (!fn) continue;
-            const double gbs = measure(seconds, double(k) * 4, [&] { fn(x.data(), out.data(), k); });
+            const double gbs =
+                measure(seconds, double(k) * 4, [&] { fn(x.data(), out.data(), k); });
             std::printf("  %s %6.2f", name, gbs);
         }
         std::printf("\n");
@@ -154,19 +231,39 @@ int main(int argc, char** argv) {
     double mb = 8, seconds = 0.3;
     int threads = 1;
     std::string only;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    bool decodeMix = false;
+    for (int i = 1; i < argc; i += 2) {
         const std::string arg = argv[i];
-        if (arg == "--mb") mb = std::atof(argv[i + 1]);
-        else if (arg == "--seconds") seconds = std::atof(argv[i + 1]);
-        else if (arg == "--type") only = argv[i + 1];
-        else if (arg == "--threads") threads = std::max(1, std::atoi(argv[i + 1]));
+        if (arg == "--decode-mix") {
+            decodeMix = true;
+            --i;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::fprintf(stderr, "missing value after %s\n", argv[i]);
+            return 2;
+        }
+        if (arg == "--mb")
+            mb = std::atof(argv[i + 1]);
+        else if (arg == "--seconds")
+            seconds = std::atof(argv[i + 1]);
+        else if (arg == "--type")
+            only = argv[i + 1];
+        else if (arg == "--threads")
+            threads = std::max(1, std::atoi(argv[i + 1]));
         else {
-            std::fprintf(stderr, "usage: bench_quant [--mb N] [--seconds S] [--type NAME] [--threads T]\n");
+            std::fprintf(stderr,
+                         "usage: bench_quant [--mb N] [--seconds S] [--type NAME] [--threads T] "
+                         "[--decode-mix]\n");
             return 2;
         }
     }
     std::printf("best ISA: %s (DEEPWELL_ISA lowers it)\n", isaName(bestIsa()));
-    memoryBaselines(size_t(mb * 1024 * 1024), seconds);
+    memoryBaselines(size_t(mb * 1024 * 1024), seconds, threads);
+    if (decodeMix) {
+        benchDecodeMix(seconds, threads);
+        return 0;
+    }
     // Row lengths of Gemma 3 270M (640: Q/K/V, gate/up, embedding; 2048: ffn_down;
     // 1024: attn_output) and a generic 4096.
     const Case cases[] = {

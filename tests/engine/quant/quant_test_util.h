@@ -41,17 +41,28 @@ inline float getHalf(const std::vector<uint8_t>& bytes, size_t off) {
 // Byte offsets of the half-precision scale fields of one block (ENGINE_FACTS 2.1, 2.2).
 inline std::vector<size_t> halfFieldOffsets(DType t) {
     switch (t) {
-    case DType::Q4_0: return {0};
-    case DType::Q4_1: return {0, 2};
-    case DType::Q5_0: return {0};
-    case DType::Q5_1: return {0, 2};
-    case DType::Q8_0: return {0};
-    case DType::Q2_K: return {80, 82};
-    case DType::Q3_K: return {108};
-    case DType::Q4_K: return {0, 2};
-    case DType::Q5_K: return {0, 2};
-    case DType::Q6_K: return {208};
-    default: return {};
+    case DType::Q4_0:
+        return {0};
+    case DType::Q4_1:
+        return {0, 2};
+    case DType::Q5_0:
+        return {0};
+    case DType::Q5_1:
+        return {0, 2};
+    case DType::Q8_0:
+        return {0};
+    case DType::Q2_K:
+        return {80, 82};
+    case DType::Q3_K:
+        return {108};
+    case DType::Q4_K:
+        return {0, 2};
+    case DType::Q5_K:
+        return {0, 2};
+    case DType::Q6_K:
+        return {208};
+    default:
+        return {};
     }
 }
 
@@ -67,7 +78,8 @@ inline std::vector<uint8_t> randomWeightRow(DType t, int64_t nBlocks, std::mt199
     if (!tr.quantized) {
         for (int64_t i = 0; i < nBlocks; ++i) {
             const float v = normal(rng);
-            if (t == DType::F32) putF32(row, size_t(i) * 4, v);
+            if (t == DType::F32)
+                putF32(row, size_t(i) * 4, v);
             else {
                 const uint16_t h = t == DType::F16 ? fp32ToFp16(v) : fp32ToBf16(v);
                 row[size_t(i) * 2] = uint8_t(h & 0xff);

@@ -16,7 +16,9 @@ using namespace dw::quant::test;
 namespace {
 
 // Deterministic "chosen" byte values covering all nibbles / bit patterns.
-uint8_t pattern(int i, int block) { return uint8_t((i * 37 + 11 + block * 53) & 0xff); }
+uint8_t pattern(int i, int block) {
+    return uint8_t((i * 37 + 11 + block * 53) & 0xff);
+}
 
 using Expected = std::function<float(const std::vector<uint8_t>& blk, int e)>;
 
@@ -36,7 +38,10 @@ void checkAgainst(DType t, const std::vector<uint8_t>& bytes, const Expected& ex
             if (got != want) {
                 QFAIL(qPrintable(QString("%1 block %2 element %3: got %4, want %5")
                                      .arg(QString::fromLatin1(dtypeName(t).data()))
-                                     .arg(b).arg(e).arg(double(got)).arg(double(want))));
+                                     .arg(b)
+                                     .arg(e)
+                                     .arg(double(got))
+                                     .arg(double(want))));
             }
         }
     }
@@ -46,7 +51,8 @@ void checkAgainst(DType t, const std::vector<uint8_t>& bytes, const Expected& ex
 std::vector<uint8_t> patternBlocks(int nBlocks, size_t bytesPerBlock) {
     std::vector<uint8_t> bytes(size_t(nBlocks) * bytesPerBlock);
     for (int b = 0; b < nBlocks; ++b) {
-        for (size_t i = 0; i < bytesPerBlock; ++i) bytes[b * bytesPerBlock + i] = pattern(int(i), b);
+        for (size_t i = 0; i < bytesPerBlock; ++i)
+            bytes[b * bytesPerBlock + i] = pattern(int(i), b);
     }
     return bytes;
 }
@@ -169,7 +175,8 @@ private slots:
             const int q = (blk[16 + 32 * h + l] >> (2 * g)) & 3;
             const int s = 8 * h + 2 * g + (l >= 16 ? 1 : 0);
             const uint8_t sc = blk[s];
-            return getHalf(blk, 80) * float(sc & 0xF) * float(q) - getHalf(blk, 82) * float(sc >> 4);
+            return getHalf(blk, 80) * float(sc & 0xF) * float(q) -
+                   getHalf(blk, 82) * float(sc >> 4);
         });
     }
 
@@ -260,7 +267,8 @@ private slots:
         std::vector<float> out(1024);
         QVERIFY_THROWS_EXCEPTION(Error, dequantizeRow(DType::Q4_K, bytes.data(), out.data(), 100));
         QVERIFY_THROWS_EXCEPTION(Error, dequantizeRow(DType::Q8_0, bytes.data(), out.data(), -32));
-        QVERIFY_THROWS_EXCEPTION(Error, dequantizeRow(DType::IQ2_XXS, bytes.data(), out.data(), 256));
+        QVERIFY_THROWS_EXCEPTION(Error,
+                                 dequantizeRow(DType::IQ2_XXS, bytes.data(), out.data(), 256));
         QVERIFY_THROWS_EXCEPTION(Error, dequantizeRow(DType(4), bytes.data(), out.data(), 32));
         try {
             dequantizeRow(DType::Q4_K, bytes.data(), out.data(), 100);

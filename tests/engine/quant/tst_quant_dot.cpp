@@ -20,7 +20,9 @@ const DType kDotTypes[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q4_0, D
                            DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q2_K, DType::Q3_K,
                            DType::Q4_K, DType::Q5_K, DType::Q6_K};
 
-bool isOffsetType(DType t) { return t == DType::Q4_1 || t == DType::Q5_1; }
+bool isOffsetType(DType t) {
+    return t == DType::Q4_1 || t == DType::Q5_1;
+}
 
 // An activation row in vecDotType(t) (scalar quantizer) and its dequantized values.
 struct Activation {
@@ -35,11 +37,20 @@ Activation makeActivation(DType weightType, const std::vector<float>& x) {
     a.bytes.resize(rowBytes(at, n));
     const KernelTable& ref = kernelTable(KernelVariant::Scalar);
     switch (at) {
-    case DType::F32: std::memcpy(a.bytes.data(), x.data(), x.size() * 4); break;
-    case DType::Q8_0: ref.quantizeQ8_0(x.data(), a.bytes.data(), n); break;
-    case DType::Q8_1: ref.quantizeQ8_1(x.data(), a.bytes.data(), n); break;
-    case DType::Q8_K: ref.quantizeQ8_K(x.data(), a.bytes.data(), n); break;
-    default: break;
+    case DType::F32:
+        std::memcpy(a.bytes.data(), x.data(), x.size() * 4);
+        break;
+    case DType::Q8_0:
+        ref.quantizeQ8_0(x.data(), a.bytes.data(), n);
+        break;
+    case DType::Q8_1:
+        ref.quantizeQ8_1(x.data(), a.bytes.data(), n);
+        break;
+    case DType::Q8_K:
+        ref.quantizeQ8_K(x.data(), a.bytes.data(), n);
+        break;
+    default:
+        break;
     }
     a.values.resize(x.size());
     dequantizeRow(at, a.bytes.data(), a.values.data(), n);
@@ -75,7 +86,8 @@ private slots:
         QCOMPARE(vecDotType(DType::F32), DType::F32);
         QCOMPARE(vecDotType(DType::F16), DType::F32);
         QCOMPARE(vecDotType(DType::BF16), DType::F32);
-        for (DType t : {DType::Q4_0, DType::Q5_0, DType::Q8_0}) QCOMPARE(vecDotType(t), DType::Q8_0);
+        for (DType t : {DType::Q4_0, DType::Q5_0, DType::Q8_0})
+            QCOMPARE(vecDotType(t), DType::Q8_0);
         for (DType t : {DType::Q4_1, DType::Q5_1}) QCOMPARE(vecDotType(t), DType::Q8_1);
         for (DType t : {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
             QCOMPARE(vecDotType(t), DType::Q8_K);
@@ -89,8 +101,10 @@ private slots:
         QVERIFY(isaSupported(bestIsa()));
         QCOMPARE(QString(isaName(Isa::Avx512)), QString("avx512"));
         for (DType t : kDotTypes) {
-            for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) QVERIFY(vecDotFn(t, isa) != nullptr);
-            QVERIFY(vecDotFn(t, Isa::Scalar) == kernelTable(KernelVariant::Scalar).dot[uint32_t(t)]);
+            for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512})
+                QVERIFY(vecDotFn(t, isa) != nullptr);
+            QVERIFY(vecDotFn(t, Isa::Scalar) ==
+                    kernelTable(KernelVariant::Scalar).dot[uint32_t(t)]);
             QVERIFY(vecDotFn(t) == vecDotFn(t, bestIsa()));
             if (isaSupported(Isa::Avx512)) {
                 QVERIFY(vecDotFn(t, Isa::Avx512) ==
@@ -110,10 +124,14 @@ private slots:
     void environmentLowersIsa() {
         const char* env = std::getenv("DEEPWELL_ISA");
         const QString wanted = env ? QString(env) : QString();
-        if (wanted == "scalar") QCOMPARE(bestIsa(), Isa::Scalar);
-        else if (wanted == "avx2") QCOMPARE(bestIsa(), isaSupported(Isa::Avx2) ? Isa::Avx2 : Isa::Scalar);
-        else QCOMPARE(bestIsa(), isaSupported(Isa::Avx512) ? Isa::Avx512
-                                 : isaSupported(Isa::Avx2) ? Isa::Avx2 : Isa::Scalar);
+        if (wanted == "scalar")
+            QCOMPARE(bestIsa(), Isa::Scalar);
+        else if (wanted == "avx2")
+            QCOMPARE(bestIsa(), isaSupported(Isa::Avx2) ? Isa::Avx2 : Isa::Scalar);
+        else
+            QCOMPARE(bestIsa(), isaSupported(Isa::Avx512) ? Isa::Avx512
+                                : isaSupported(Isa::Avx2) ? Isa::Avx2
+                                                          : Isa::Scalar);
         QVERIFY(vecDotFn(DType::Q4_K) == vecDotFn(DType::Q4_K, bestIsa()));
     }
 
@@ -145,8 +163,11 @@ private slots:
                 ++checked;
                 QVERIFY2(std::fabs(double(got) - want) <= tol,
                          qPrintable(QString("%1 n=%2: %3 vs scalar %4 (tol %5)")
-                                        .arg(kernelVariantName(v)).arg(n).arg(double(got), 0, 'g', 9)
-                                        .arg(double(want), 0, 'g', 9).arg(tol)));
+                                        .arg(kernelVariantName(v))
+                                        .arg(n)
+                                        .arg(double(got), 0, 'g', 9)
+                                        .arg(double(want), 0, 'g', 9)
+                                        .arg(tol)));
             }
         }
         if (!kernelVariantSupported(KernelVariant::Avx2)) QSKIP("no SIMD kernels on this CPU");
@@ -184,9 +205,11 @@ private slots:
         bound += 1e-5 * magnitude(type, w, wv, a);
         for (Isa isa : {Isa::Scalar, bestIsa()}) {
             const float got = vecDotFn(type, isa)(n, w.data(), a.bytes.data());
-            QVERIFY2(std::fabs(got - exact) <= bound,
-                     qPrintable(QString("%1: %2 vs %3, bound %4").arg(isaName(isa))
-                                    .arg(double(got)).arg(exact).arg(bound)));
+            QVERIFY2(std::fabs(got - exact) <= bound, qPrintable(QString("%1: %2 vs %3, bound %4")
+                                                                     .arg(isaName(isa))
+                                                                     .arg(double(got))
+                                                                     .arg(exact)
+                                                                     .arg(bound)));
         }
         // The bound is tight enough to mean something: far below the size of the product.
         QVERIFY(bound < 0.05 * magnitude(type, w, wv, a));

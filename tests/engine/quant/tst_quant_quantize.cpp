@@ -97,8 +97,9 @@ private slots:
     }
 
     void zerosStayZero() {
-        for (DType t : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q8_1,
-                        DType::Q8_K, DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
+        for (DType t :
+             {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q8_1,
+              DType::Q8_K, DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
             const std::vector<float> x(512, 0.0f);
             for (float v : roundTrip(t, x)) QCOMPARE(v, 0.0f);
         }
@@ -123,7 +124,8 @@ private slots:
         std::mt19937 rng(11);
         std::vector<float> x(size_t(bs) * 8);
         for (int b = 0; b < 8; ++b) {
-            for (int j = 0; j < bs; ++j) x[b * bs + j] = gridScale(b) * float(randomInt(rng, qmin, qmax));
+            for (int j = 0; j < bs; ++j)
+                x[b * bs + j] = gridScale(b) * float(randomInt(rng, qmin, qmax));
             x[b * bs + 5] = gridScale(b) * float(b % 2 ? qmin : qmax);
         }
         const auto y = roundTrip(type, x);
@@ -137,9 +139,10 @@ private slots:
             std::vector<float> x(32 * 8);
             for (int b = 0; b < 8; ++b) {
                 const float m = (b % 2 ? -1.0f : 0.5f) * float(b + 1);
-                for (int j = 0; j < 32; ++j) x[b * 32 + j] = gridScale(b) * float(randomInt(rng, 0, qmax)) + m;
-                x[b * 32 + 3] = m;                                // q = 0
-                x[b * 32 + 9] = gridScale(b) * float(qmax) + m;   // q = qmax
+                for (int j = 0; j < 32; ++j)
+                    x[b * 32 + j] = gridScale(b) * float(randomInt(rng, 0, qmax)) + m;
+                x[b * 32 + 3] = m;                              // q = 0
+                x[b * 32 + 9] = gridScale(b) * float(qmax) + m; // q = qmax
             }
             const auto y = roundTrip(t, x);
             for (size_t i = 0; i < x.size(); ++i) QCOMPARE(y[i], x[i]);
@@ -149,7 +152,12 @@ private slots:
     // K-quants with mins: x = d * sc_j * q - dmin * m_j, the largest sc and m at the top of
     // their range and every sub-block using q = 0 and q = qmax.
     void exactOnGridKWithMins() {
-        struct Fmt { DType t; int sub; int qmax; int scMax; };
+        struct Fmt {
+            DType t;
+            int sub;
+            int qmax;
+            int scMax;
+        };
         for (const Fmt f : {Fmt{DType::Q2_K, 16, 3, 15}, Fmt{DType::Q4_K, 32, 15, 63},
                             Fmt{DType::Q5_K, 32, 31, 63}}) {
             std::mt19937 rng(9);
@@ -160,7 +168,8 @@ private slots:
                     const int sc = j == 1 ? f.scMax : randomInt(rng, 1, f.scMax);
                     const int m = j == 2 ? f.scMax : randomInt(rng, 0, f.scMax);
                     float* xs = x.data() + sb * 256 + j * f.sub;
-                    for (int l = 0; l < f.sub; ++l) xs[l] = d * float(sc) * float(randomInt(rng, 0, f.qmax)) - dmin * float(m);
+                    for (int l = 0; l < f.sub; ++l)
+                        xs[l] = d * float(sc) * float(randomInt(rng, 0, f.qmax)) - dmin * float(m);
                     xs[0] = -dmin * float(m);
                     xs[1] = d * float(sc) * float(f.qmax) - dmin * float(m);
                 }
@@ -173,8 +182,12 @@ private slots:
     // Signed K-quants: x = d * sc_s * q, one sub-block at the negative end of the scale range
     // and every sub-block using q = qmin.
     void exactOnGridKSigned() {
-        struct Fmt { DType t; int qmin, qmax, scMin, scMax; };
-        for (const Fmt f : {Fmt{DType::Q3_K, -4, 3, -32, 31}, Fmt{DType::Q6_K, -32, 31, -128, 127}}) {
+        struct Fmt {
+            DType t;
+            int qmin, qmax, scMin, scMax;
+        };
+        for (const Fmt f :
+             {Fmt{DType::Q3_K, -4, 3, -32, 31}, Fmt{DType::Q6_K, -32, 31, -128, 127}}) {
             std::mt19937 rng(13);
             std::vector<float> x(512);
             for (int sb = 0; sb < 2; ++sb) {
@@ -182,7 +195,8 @@ private slots:
                 for (int s = 0; s < 16; ++s) {
                     const int sc = s == 3 ? f.scMin : randomInt(rng, f.scMin + 1, f.scMax);
                     float* xs = x.data() + sb * 256 + s * 16;
-                    for (int l = 0; l < 16; ++l) xs[l] = d * float(sc) * float(randomInt(rng, f.qmin, f.qmax));
+                    for (int l = 0; l < 16; ++l)
+                        xs[l] = d * float(sc) * float(randomInt(rng, f.qmin, f.qmax));
                     xs[7] = d * float(sc) * float(f.qmin);
                 }
             }
@@ -229,7 +243,10 @@ private slots:
             if (!kernelVariantSupported(v)) continue;
             const KernelTable& k = kernelTable(v);
             const KernelTable& ref = kernelTable(KernelVariant::Scalar);
-            struct Case { QuantizeActFn fn, refFn; DType t; };
+            struct Case {
+                QuantizeActFn fn, refFn;
+                DType t;
+            };
             for (const Case c : {Case{k.quantizeQ8_0, ref.quantizeQ8_0, DType::Q8_0},
                                  Case{k.quantizeQ8_1, ref.quantizeQ8_1, DType::Q8_1},
                                  Case{k.quantizeQ8_K, ref.quantizeQ8_K, DType::Q8_K}}) {
@@ -237,8 +254,10 @@ private slots:
                 std::vector<uint8_t> got(rowBytes(c.t, 4096)), want(got.size());
                 c.fn(x.data(), got.data(), 4096);
                 c.refFn(x.data(), want.data(), 4096);
-                QVERIFY2(got == want, qPrintable(QString("%1 %2").arg(kernelVariantName(v))
-                                                     .arg(dtypeName(c.t).data())));
+                QVERIFY2(
+                    got == want,
+                    qPrintable(
+                        QString("%1 %2").arg(kernelVariantName(v)).arg(dtypeName(c.t).data())));
             }
         }
     }
