@@ -1,7 +1,7 @@
-// Tokenizers of synthetic models (ENGINE_FACTS 3.3, 5.2, 5.3). Layouts, by id:
+// Tokenizers of synthetic models (ENGINE_FACTS 3.3, 5.2, 5.3, 5.5). Layouts, by id:
 //
-// SPM ("llama" model; llama and gemma3 archs), every piece reachable by the score-driven
-// merges of 5.2 because every prefix of a word piece is itself a piece:
+// SPM ("llama" model; llama (also with experts) and gemma3 archs), every piece reachable by
+// the score-driven merges of 5.2 because every prefix of a word piece is itself a piece:
 //   llama : 0 <unk> UNKNOWN, 1 <s> CONTROL (bos), 2 </s> CONTROL (eos),
 //           3 <|start_header_id|>, 4 <|end_header_id|>, 5 <|eot_id|> CONTROL (eot)
 //   gemma3: 0 <pad> CONTROL, 1 <eos> CONTROL, 2 <bos> CONTROL, 3 <unk> UNKNOWN,
@@ -13,16 +13,24 @@
 //   first. Unfilled ids: "<unusedN>" UNUSED. add_bos true; add_space_prefix true (llama) /
 //   false (gemma3, as in real Gemma files).
 //
-// Byte-level BPE ("gpt2" model, pre "qwen2"; qwen2 and qwen3 archs):
-//   0..255 the GPT-2 byte symbols in GPT-2 order (the 188 bytes that map to themselves, then
-//   U+0100.. for the other 68), then one token per merge in rank order ("Ġ Ġ", "Ċ Ċ", then
-//   chains "Ġ t", "Ġt h", "Ġth e" for common words, bare chains for capitalised words and
-//   suffixes), then <|endoftext|> (bos, pad), <|im_start|>, <|im_end|> (eos) as CONTROL,
-//   for qwen3 <think> and </think> as USER_DEFINED, then "[PADN]" UNUSED fillers.
-//   add_bos false.
-#include "synth/synth.h"
-
+// Byte-level BPE ("gpt2" model; every other arch): optional leading specials, then the 256
+// GPT-2 byte symbols in GPT-2 order (the 188 bytes that map to themselves, then U+0100.. for
+// the other 68), then one token per merge in rank order ("Ġ Ġ", "Ċ Ċ", then chains "Ġ t",
+// "Ġt h", "Ġth e" for common words, bare chains for capitalised words and suffixes), then the
+// trailing specials, then "[PADN]" UNUSED fillers. Flavours (pre, specials, add_bos, template):
+//   qwen2/qwen3/qwen2moe/qwen3moe: "qwen2"; trailing <|endoftext|> (bos, pad), <|im_start|>,
+//     <|im_end|> (eos) CONTROL, for qwen3/qwen3moe <think>, </think> USER_DEFINED; no BOS
+//     added; ChatML.
+//   deepseek/deepseek2: "deepseek-llm"; trailing <｜begin▁of▁sentence｜> (bos),
+//     <｜end▁of▁sentence｜> (eos) CONTROL, as V2's ids 100000/100001 follow its merges; BOS
+//     added; the official DeepSeek-V2 chat template.
+//   deepseek2 with deepseekV3Tokenizer: "deepseek-v3"; leading 0 <｜begin▁of▁sentence｜> (bos),
+//     1 <｜end▁of▁sentence｜> (eos), 2 <｜▁pad▁｜> (pad) CONTROL as in V3; trailing <｜User｜>,
+//     <｜Assistant｜>, <think>, </think> USER_DEFINED; BOS added; the official V3 template.
+//   olmoe: "olmo"; trailing <|endoftext|> (bos, eos), <|padding|> (pad) CONTROL; no BOS
+//     added; a Tulu-style template (<|user|> ... lines; not an official text).
 #include "deepwell/error.h"
+#include "synth/synth_internal.h"
 
 #include <cstdio>
 #include <string>
@@ -212,15 +220,97 @@ SynthVocab spmVocab(const SynthSpec& spec) {
     return v;
 }
 
+// Special tokens of a byte-level BPE flavour; role 'b' bos, 'e' eos, 'p' pad, 'B' bos + eos,
+// 'P' bos + pad, 0 none.
+struct Special {
+    const char* text;
+    int32_t type;
+    char role;
+};
+
+struct BpeFlavour {
+    const char* pre;
+    std::vector<Special> leading;  // before the byte symbols
+    std::vector<Special> trailing; // after the merges
+    bool addBos;
+    const char* chatTemplate;
+};
+
+const char* const kBos = "<\xef\xbd\x9c"
+                         "begin\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>";
+const char* const kEos = "<\xef\xbd\x9c"
+                         "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>";
+
+const char* const kTulu =
+    "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'system' %}"
+    "{{ '<|system|>\\n' + message['content'] + '\\n' }}{% elif message['role'] == 'user' %}"
+    "{{ '<|user|>\\n' + message['content'] + '\\n' }}{% else %}{{ '<|assistant|>\\n' + "
+    "message['content'] + eos_token + '\\n' }}{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
+
+BpeFlavour bpeFlavour(const SynthSpec& spec) {
+    switch (spec.arch) {
+    case Arch::DeepSeek:
+    case Arch::DeepSeek2:
+        if (spec.deepseekV3Tokenizer) {
+            return {"deepseek-v3",
+                    {{kBos, kControl, 'b'},
+                     {kEos, kControl, 'e'},
+                     {"<\xef\xbd\x9c\xe2\x96\x81pad\xe2\x96\x81\xef\xbd\x9c>", kControl, 'p'}},
+                    {{"<\xef\xbd\x9cUser\xef\xbd\x9c>", kUserDefined, 0},
+                     {"<\xef\xbd\x9c"
+                      "Assistant\xef\xbd\x9c>",
+                      kUserDefined, 0},
+                     {"<think>", kUserDefined, 0},
+                     {"</think>", kUserDefined, 0}},
+                    true,
+                    detail::kDeepSeekV3Template};
+        }
+        return {"deepseek-llm",
+                {},
+                {{kBos, kControl, 'b'}, {kEos, kControl, 'e'}},
+                true,
+                detail::kDeepSeekV2Template};
+    case Arch::Olmoe:
+        return {"olmo",
+                {},
+                {{"<|endoftext|>", kControl, 'B'}, {"<|padding|>", kControl, 'p'}},
+                false,
+                kTulu};
+    default: {
+        BpeFlavour f{"qwen2",
+                     {},
+                     {{"<|endoftext|>", kControl, 'P'},
+                      {"<|im_start|>", kControl, 0},
+                      {"<|im_end|>", kControl, 'e'}},
+                     false,
+                     kChatMl};
+        if (spec.arch == Arch::Qwen3 || spec.arch == Arch::Qwen3Moe) {
+            f.trailing.push_back({"<think>", kUserDefined, 0});
+            f.trailing.push_back({"</think>", kUserDefined, 0});
+        }
+        return f;
+    }
+    }
+}
+
+void addSpecial(Builder& b, const Special& sp) {
+    const int32_t id = b.add(sp.text, sp.type);
+    SynthVocab& v = b.vocab();
+    if (sp.role == 'b' || sp.role == 'B' || sp.role == 'P') v.bos = id;
+    if (sp.role == 'e' || sp.role == 'B') v.eos = id;
+    if (sp.role == 'p' || sp.role == 'P') v.pad = id;
+}
+
 SynthVocab bpeVocab(const SynthSpec& spec) {
-    const bool thinkTokens = spec.arch == Arch::Qwen3;
-    const int64_t nSpecial = thinkTokens ? 5 : 3;
-    Builder b(spec.nVocab - nSpecial);
+    const BpeFlavour f = bpeFlavour(spec);
+    Builder b(spec.nVocab - static_cast<int64_t>(f.trailing.size()));
     SynthVocab& v = b.vocab();
     v.model = "gpt2";
-    v.pre = "qwen2";
-    v.addBos = false;
-    v.chatTemplate = kChatMl;
+    v.pre = f.pre;
+    v.addBos = f.addBos;
+    v.chatTemplate = f.chatTemplate;
+    for (const Special& sp : f.leading) addSpecial(b, sp);
     std::string symbol[256];
     for (const auto& [byte, sym] : gpt2ByteSymbols()) {
         symbol[byte] = sym;
@@ -255,41 +345,32 @@ SynthVocab bpeVocab(const SynthSpec& spec) {
         if (!ok) break;
         ok = addChain(s);
     }
-    v.bos = v.pad = b.add("<|endoftext|>", kControl);
-    b.add("<|im_start|>", kControl);
-    v.eos = b.add("<|im_end|>", kControl);
-    if (thinkTokens) {
-        b.add("<think>", kUserDefined);
-        b.add("</think>", kUserDefined);
-    }
+    for (const Special& sp : f.trailing) addSpecial(b, sp);
     while (b.size() < spec.nVocab) b.add("[PAD" + std::to_string(b.size()) + "]", kUnused);
     v.scores.clear(); // BPE vocabularies carry no scores
     return v;
 }
 
+bool isSpm(Arch a) {
+    return a == Arch::Llama || a == Arch::Gemma3;
+}
+
 } // namespace
 
-int64_t synthMinVocab(Arch arch) {
-    switch (arch) {
-    case Arch::Llama:
-    case Arch::Gemma3:
-        return 6 + 256 + 95;
-    case Arch::Qwen2:
-        return 256 + 3;
-    case Arch::Qwen3:
-        return 256 + 5;
-    }
-    return 0;
+int64_t synthMinVocab(const SynthSpec& spec) {
+    if (isSpm(spec.arch)) return 6 + 256 + 95;
+    const BpeFlavour f = bpeFlavour(spec);
+    return 256 + static_cast<int64_t>(f.leading.size() + f.trailing.size());
 }
 
 SynthVocab synthVocab(const SynthSpec& spec) {
-    if (spec.nVocab < synthMinVocab(spec.arch) || spec.nVocab > (int64_t(1) << 20)) {
+    const int64_t lo = synthMinVocab(spec);
+    if (spec.nVocab < lo || spec.nVocab > (int64_t(1) << 20)) {
         throw Error(ErrorCode::InvalidArgument, "synth: nVocab = " + std::to_string(spec.nVocab) +
-                                                    " is outside " +
-                                                    std::to_string(synthMinVocab(spec.arch)) +
+                                                    " is outside " + std::to_string(lo) +
                                                     "..1048576 for " + archName(spec.arch));
     }
-    return spec.arch == Arch::Llama || spec.arch == Arch::Gemma3 ? spmVocab(spec) : bpeVocab(spec);
+    return isSpm(spec.arch) ? spmVocab(spec) : bpeVocab(spec);
 }
 
 } // namespace dw::synth

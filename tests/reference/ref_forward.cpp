@@ -1,4 +1,4 @@
-// The reference forward pass (../shared/reference/ENGINE_FACTS.md 4.0-4.5): one obvious loop
+// The reference forward pass (../shared/reference/ENGINE_FACTS.md 4.0-4.7): one obvious loop
 // per step, every position of the sequence at once, full causal attention recomputed.
 #include "ref_model.h"
 
@@ -43,7 +43,44 @@ Vec Model::embedding(int32_t token) const {
     return e;
 }
 
+// deepseek2 (ENGINE_FACTS 4.6 steps 2-8): query (optionally through the q_a bottleneck),
+// the joint [latent | rope key] projection, RMSNorm of the latent only, NORM RoPE with YaRN
+// on q_pe and the shared k_pe, then MLA in the naive (or, on request, absorbed) form.
+std::vector<Vec> Model::mlaAttention(int64_t il, const std::vector<Vec>& a) const {
+    const LayerWeights& L = m_layers[static_cast<size_t>(il)];
+    const HParams& hp = m_hp;
+    std::vector<Vec> q; // [T][nHead * (nope + rope)]
+    if (L.wq.valid()) {
+        q = matmul(L.wq, a);
+    } else {
+        std::vector<Vec> qa = matmul(L.wqA, a); // [T][qLoraRank]
+        for (Vec& x : qa) x = rmsNorm(x, L.qANorm, hp.rmsEps);
+        q = matmul(L.wqB, qa);
+    }
+    const std::vector<Vec> kv = matmul(L.wkvA, a); // [T][kvLoraRank + nRot]
+    const RopeParams rope = hp.ropeParams(il);
+    MlaTokens x;
+    x.nHead = hp.nHead;
+    x.nope = hp.nopeDim;
+    x.rope = hp.nRot;
+    for (size_t t = 0; t < a.size(); ++t) {
+        const auto split = kv[t].begin() + hp.kvLoraRank;
+        x.latent.push_back(rmsNorm(Vec(kv[t].begin(), split), L.kvANorm, hp.rmsEps));
+        Vec kPe(split, kv[t].end());
+        applyRope(kPe.data(), static_cast<double>(t), rope);
+        x.kPe.push_back(std::move(kPe));
+        for (int64_t h = 0; h < hp.nHead; ++h) {
+            applyRope(q[t].data() + h * hp.headDimK + hp.nopeDim, static_cast<double>(t), rope);
+        }
+    }
+    x.q = std::move(q);
+    const std::vector<Vec> out = hp.absorbedMla ? mlaAttentionAbsorbed(x, L.kvB, hp.queryScale)
+                                                : mlaAttentionNaive(x, L.kvB, hp.queryScale);
+    return matmul(L.wo, out); // [T][nEmbd]
+}
+
 std::vector<Vec> Model::attention(int64_t il, const std::vector<Vec>& a) const {
+    if (m_hp.mla) return mlaAttention(il, a);
     const LayerWeights& L = m_layers[static_cast<size_t>(il)];
     const HParams& hp = m_hp;
     std::vector<Vec> q = matmul(L.wq, a); // [T][nHead * hdK]
@@ -52,6 +89,10 @@ std::vector<Vec> Model::attention(int64_t il, const std::vector<Vec>& a) const {
     addBias(q, L.bq);
     addBias(k, L.bk);
     addBias(v, L.bv);
+    if (hp.qkNormWhole) { // olmoe: one RMSNorm over all heads, before the split
+        for (Vec& x : q) x = rmsNorm(x, L.qNormWhole, hp.rmsEps);
+        for (Vec& x : k) x = rmsNorm(x, L.kNormWhole, hp.rmsEps);
+    }
     const RopeParams rope = hp.ropeParams(il);
     prepareHeads(q, hp.nHead, hp.headDimK, L.qNorm, hp.rmsEps, rope, hp.queryScale);
     prepareHeads(k, hp.nHeadKv, hp.headDimK, L.kNorm, hp.rmsEps, rope, 1.0);
@@ -88,8 +129,10 @@ std::vector<Vec> Model::attention(int64_t il, const std::vector<Vec>& a) const {
     return o;
 }
 
-std::vector<Vec> Model::feedForward(int64_t il, const std::vector<Vec>& f) const {
+std::vector<Vec> Model::feedForward(int64_t il, const std::vector<Vec>& f,
+                                    std::vector<Routing>* routing) const {
     const LayerWeights& L = m_layers[static_cast<size_t>(il)];
+    if (m_hp.isMoeLayer(il)) return moeForward(L.moe, m_hp.router, f, routing);
     std::vector<Vec> gate = matmul(L.wGate, f); // [T][nFf]
     const std::vector<Vec> up = matmul(L.wUp, f);
     for (size_t t = 0; t < f.size(); ++t) {
@@ -128,7 +171,9 @@ std::vector<Vec> Model::logits(const std::vector<int32_t>& tokens, Trace* trace)
         }
         std::vector<Vec> f;
         for (const Vec& x : h) f.push_back(rmsNorm(x, L.ffnNorm, hp.rmsEps));
-        std::vector<Vec> g = feedForward(il, f);
+        std::vector<Routing> routes; // stays empty for dense layers
+        std::vector<Vec> g = feedForward(il, f, &routes);
+        if (trace) trace->routing.push_back(std::move(routes));
         for (size_t t = 0; t < h.size(); ++t) {
             if (hp.postNorms) g[t] = rmsNorm(g[t], L.postFfwNorm, hp.rmsEps);
             for (int64_t i = 0; i < hp.nEmbd; ++i) h[t][i] += g[t][i];

@@ -1,52 +1,18 @@
-// Reading hyper-parameters and binding tensors of the reference model
-// (../shared/reference/ENGINE_FACTS.md sections 3.2, 4.1, 4.2, 4.4, 4.5).
-#include "ref_model.h"
-
+// Binding the tensors of the reference model, checking every shape
+// (../shared/reference/ENGINE_FACTS.md sections 4.0-4.7; hyper-parameters: ref_hparams.cpp).
 #include "deepwell/error.h"
 #include "deepwell/gguf.h"
+#include "ref_read.h"
 
-#include <cmath>
 #include <set>
 #include <string>
 
 namespace dw::ref {
 namespace {
 
-std::string num(int64_t v) {
-    return std::to_string(v);
-}
-
-[[noreturn]] void formatError(const std::string& msg) {
-    throw Error(ErrorCode::Format, "reference: " + msg);
-}
-
-// An integer key that may be a scalar or a per-layer array (then all entries must agree).
-std::optional<int64_t> uniformInt(const gguf::File& f, const std::string& key) {
-    const gguf::Value* v = f.find(key);
-    if (!v) return std::nullopt;
-    if (!v->isArray()) return f.getInt(key);
-    const auto arr = v->toIntArray();
-    if (!arr || arr->empty()) formatError("key '" + key + "' is not an integer or integer array");
-    for (int64_t x : *arr) {
-        if (x != arr->front()) {
-            throw Error(ErrorCode::Unsupported, "reference: per-layer values of '" + key +
-                                                    "' differ; only uniform layers are supported");
-        }
-    }
-    return arr->front();
-}
-
-int64_t requiredInt(const gguf::File& f, const std::string& key) {
-    const auto v = uniformInt(f, key);
-    if (!v) formatError("required key '" + key + "' is missing");
-    return *v;
-}
-
-void requirePositive(const std::string& what, int64_t v, int64_t limit = int64_t(1) << 24) {
-    if (v <= 0 || v > limit) {
-        formatError(what + " = " + num(v) + " is outside 1.." + num(limit));
-    }
-}
+using detail::formatError;
+using detail::num;
+using detail::requirePositive;
 
 class Binder {
 public:
@@ -85,6 +51,27 @@ public:
         return Matrix{t->type, k, n, t->data, m_opt.dequantizer};
     }
 
+    // A 3-D tensor {k, n, m} viewed as one [k, n * m] matrix (m blocks of n rows).
+    Matrix matrix3(const std::string& name, int64_t k, int64_t n, int64_t m) {
+        const gguf::TensorInfo* t = find(name, {k, n, m}, true);
+        return Matrix{t->type, k, n * m, t->data, m_opt.dequantizer};
+    }
+
+    // Stacked experts {k, n, nExpert} as one [k, n] matrix per expert (ENGINE_FACTS 4.0).
+    std::vector<Matrix> experts(const std::string& name, int64_t k, int64_t n, int64_t count) {
+        const Matrix all = matrix3(name, k, n, count);
+        std::vector<Matrix> out;
+        for (int64_t e = 0; e < count; ++e) {
+            Matrix m = all;
+            m.n = n;
+            m.data = all.data + static_cast<size_t>(e * n) * rowBytes(all.type, k);
+            out.push_back(m);
+        }
+        return out;
+    }
+
+    bool has(const std::string& name) const { return m_file.findTensor(name) != nullptr; }
+
     Vec vector(const std::string& name, int64_t n, bool required = true) {
         const gguf::TensorInfo* t = find(name, {n}, required);
         if (!t) return {};
@@ -105,154 +92,7 @@ private:
     std::set<std::string> m_used;
 };
 
-HParams readHParams(const gguf::File& f) {
-    HParams hp;
-    const auto archStr = f.getString("general.architecture");
-    if (!archStr) formatError("required key 'general.architecture' is missing");
-    if (*archStr == "llama")
-        hp.arch = Arch::Llama;
-    else if (*archStr == "qwen2")
-        hp.arch = Arch::Qwen2;
-    else if (*archStr == "qwen3")
-        hp.arch = Arch::Qwen3;
-    else if (*archStr == "gemma3")
-        hp.arch = Arch::Gemma3;
-    else {
-        throw Error(ErrorCode::Unsupported, "reference: architecture '" + *archStr +
-                                                "' is not supported (llama, qwen2, qwen3, gemma3)");
-    }
-    const std::string a = *archStr + ".";
-    hp.nCtxTrain = requiredInt(f, a + "context_length");
-    hp.nEmbd = requiredInt(f, a + "embedding_length");
-    hp.nLayer = requiredInt(f, a + "block_count");
-    hp.nFf = requiredInt(f, a + "feed_forward_length");
-    hp.nHead = requiredInt(f, a + "attention.head_count");
-    hp.nHeadKv = uniformInt(f, a + "attention.head_count_kv").value_or(hp.nHead);
-    requirePositive(a + "context_length", hp.nCtxTrain, int64_t(1) << 40);
-    requirePositive(a + "embedding_length", hp.nEmbd);
-    requirePositive(a + "block_count", hp.nLayer, 4096);
-    requirePositive(a + "feed_forward_length", hp.nFf);
-    requirePositive(a + "attention.head_count", hp.nHead, 4096);
-    requirePositive(a + "attention.head_count_kv", hp.nHeadKv, hp.nHead);
-    if (hp.nHead % hp.nHeadKv != 0) {
-        formatError(a + "attention.head_count = " + num(hp.nHead) +
-                    " is not a multiple of head_count_kv = " + num(hp.nHeadKv));
-    }
-    hp.headDimK = uniformInt(f, a + "attention.key_length").value_or(hp.nEmbd / hp.nHead);
-    hp.headDimV = uniformInt(f, a + "attention.value_length").value_or(hp.nEmbd / hp.nHead);
-    requirePositive(a + "attention.key_length", hp.headDimK, 65536);
-    requirePositive(a + "attention.value_length", hp.headDimV, 65536);
-    hp.nRot = f.getInt(a + "rope.dimension_count").value_or(hp.headDimK);
-    if (hp.nRot <= 0 || hp.nRot > hp.headDimK || hp.nRot % 2 != 0) {
-        formatError(a + "rope.dimension_count = " + num(hp.nRot) + " must be even and within 2.." +
-                    num(hp.headDimK) + " (the head dim)");
-    }
-    const auto eps = f.getFloat(a + "attention.layer_norm_rms_epsilon");
-    if (!eps) formatError("required key '" + a + "attention.layer_norm_rms_epsilon' is missing");
-    if (!(*eps >= 0 && *eps < 1)) formatError(a + "attention.layer_norm_rms_epsilon out of [0, 1)");
-    hp.rmsEps = *eps;
-
-    hp.ropeBase = f.getFloat(a + "rope.freq_base").value_or(10000.0);
-    const auto factor = f.getFloat(a + "rope.scaling.factor");
-    const double s = factor ? *factor : f.getFloat(a + "rope.scale_linear").value_or(0.0);
-    // As llama.cpp's loader: the factor applies whatever the type (type only switches YaRN on).
-    hp.ropeFactor = s == 0.0 ? 1.0 : s;
-    if (!(hp.ropeFactor > 0)) formatError(a + "rope.scaling.factor must be > 0");
-    const std::string type = f.getString(a + "rope.scaling.type").value_or("linear");
-    if (type == "none")
-        hp.ropeScaling = RopeScaling::None;
-    else if (type == "linear")
-        hp.ropeScaling = RopeScaling::Linear;
-    else if (type == "yarn")
-        hp.ropeScaling = RopeScaling::Yarn;
-    else {
-        throw Error(ErrorCode::Unsupported,
-                    "reference: " + a + "rope.scaling.type '" + type + "' is not supported");
-    }
-    if (hp.ropeScaling == RopeScaling::Yarn && f.find(a + "rope.scaling.yarn_log_multiplier")) {
-        throw Error(ErrorCode::Unsupported,
-                    "reference: " + a +
-                        "rope.scaling.yarn_log_multiplier (DeepSeek-style "
-                        "YaRN magnitude) is not supported for dense models");
-    }
-    hp.ropeCtxOrig = f.getInt(a + "rope.scaling.original_context_length").value_or(hp.nCtxTrain);
-    hp.ropeAttnFactor = f.getFloat(a + "rope.scaling.attn_factor").value_or(1.0);
-    hp.queryScale = 1.0 / std::sqrt(static_cast<double>(hp.headDimK));
-
-    switch (hp.arch) {
-    case Arch::Llama:
-        hp.ropeStyle = RopeStyle::Norm;
-        break;
-    case Arch::Qwen2:
-        hp.ropeStyle = RopeStyle::Neox;
-        break;
-    case Arch::Qwen3:
-        hp.ropeStyle = RopeStyle::Neox;
-        hp.qkNorm = true;
-        break;
-    case Arch::Gemma3: {
-        hp.ropeStyle = RopeStyle::Neox;
-        hp.qkNorm = true;
-        hp.postNorms = true;
-        hp.geluFfn = true;
-        hp.embedScale = std::sqrt(static_cast<double>(hp.nEmbd));
-        // query_pre_attn_scalar has no key: 1/sqrt(head dim), except Gemma 3 27B (62 blocks)
-        // which uses 1/sqrt(n_embd / n_head).
-        hp.queryScale = hp.nLayer == 62 ? 1.0 / std::sqrt(double(hp.nEmbd) / double(hp.nHead))
-                                        : 1.0 / std::sqrt(static_cast<double>(hp.headDimK));
-        hp.ropeBaseSwa = f.getFloat(a + "rope.freq_base_swa").value_or(10000.0);
-        hp.slidingWindow = f.getInt(a + "attention.sliding_window").value_or(0);
-        if (hp.slidingWindow < 0) formatError(a + "attention.sliding_window is negative");
-        hp.swaPattern = 6;
-        const gguf::Value* pat = f.find(a + "attention.sliding_window_pattern");
-        if (pat && !pat->isArray())
-            hp.swaPattern = f.getInt(a + "attention.sliding_window_pattern").value();
-        requirePositive(a + "attention.sliding_window_pattern", hp.swaPattern, 4096);
-        hp.finalSoftcap = f.getFloat(a + "final_logit_softcapping").value_or(0.0);
-        break;
-    }
-    }
-    return hp;
-}
-
 } // namespace
-
-const char* archName(Arch a) {
-    switch (a) {
-    case Arch::Llama:
-        return "llama";
-    case Arch::Qwen2:
-        return "qwen2";
-    case Arch::Qwen3:
-        return "qwen3";
-    case Arch::Gemma3:
-        return "gemma3";
-    }
-    return "?";
-}
-
-bool HParams::isSwaLayer(int64_t il) const {
-    return arch == Arch::Gemma3 && slidingWindow > 0 && il % swaPattern != swaPattern - 1;
-}
-
-RopeParams HParams::ropeParams(int64_t il) const {
-    RopeParams p;
-    p.style = ropeStyle;
-    p.nRot = nRot;
-    p.freqFactors = ropeFreqs;
-    p.attnFactor = ropeAttnFactor;
-    if (isSwaLayer(il)) { // local layers: their own base, never scaled
-        p.base = ropeBaseSwa;
-        return p;
-    }
-    p.base = ropeBase;
-    p.factor = ropeFactor;
-    if (ropeScaling == RopeScaling::Yarn) {
-        p.extFactor = 1.0;
-        p.nCtxOrig = ropeCtxOrig;
-    }
-    return p;
-}
 
 Model::~Model() = default;
 
@@ -271,8 +111,9 @@ std::unique_ptr<Model> Model::fromFile(const gguf::File& file, Options options) 
 }
 
 void Model::load(const gguf::File& f, Options options) {
-    m_hp = readHParams(f);
+    m_hp = detail::readHParams(f);
     HParams& hp = m_hp;
+    hp.absorbedMla = options.absorbedMla;
     Binder b(f, options);
 
     const gguf::TensorInfo* embd = f.findTensor("token_embd.weight");
@@ -292,24 +133,54 @@ void Model::load(const gguf::File& f, Options options) {
     }
     m_tokenEmbd = b.matrix("token_embd.weight", hp.nEmbd, hp.nVocab);
     m_outputNorm = b.vector("output_norm.weight", hp.nEmbd);
-    m_output = b.matrix("output.weight", hp.nEmbd, hp.nVocab, false);
+    // output.weight is required for qwen2moe and olmoe, optional (tied) elsewhere (4.0).
+    const bool outputRequired = hp.arch == Arch::Qwen2Moe || hp.arch == Arch::Olmoe;
+    m_output = b.matrix("output.weight", hp.nEmbd, hp.nVocab, outputRequired);
     hp.tiedOutput = !m_output.valid();
     if (hp.tiedOutput) m_output = m_tokenEmbd;
     if (hp.arch == Arch::Llama) hp.ropeFreqs = b.vector("rope_freqs.weight", hp.nRot / 2, false);
+    // deepseek2: attn_q_a (V2/V3) or attn_q (Lite), decided by the tensor as an engine should.
+    if (hp.mla && hp.qLoraRank == 0 && b.has("blk.0.attn_q_a.weight")) {
+        hp.qLoraRank = f.findTensor("blk.0.attn_q_a.weight")->ne[1];
+    }
 
     const int64_t nq = hp.nHead * hp.headDimK;
     const int64_t nk = hp.nHeadKv * hp.headDimK;
     const int64_t nv = hp.nHeadKv * hp.headDimV;
-    const bool biases = hp.arch == Arch::Llama || hp.arch == Arch::Qwen2;
+    const bool biases =
+        hp.arch == Arch::Llama || hp.arch == Arch::Qwen2 || hp.arch == Arch::Qwen2Moe;
     m_layers.resize(static_cast<size_t>(hp.nLayer));
     for (int64_t il = 0; il < hp.nLayer; ++il) {
         LayerWeights& L = m_layers[static_cast<size_t>(il)];
         const std::string p = "blk." + num(il) + ".";
         L.attnNorm = b.vector(p + "attn_norm.weight", hp.nEmbd);
-        L.wq = b.matrix(p + "attn_q.weight", hp.nEmbd, nq);
-        L.wk = b.matrix(p + "attn_k.weight", hp.nEmbd, nk);
-        L.wv = b.matrix(p + "attn_v.weight", hp.nEmbd, nv);
-        L.wo = b.matrix(p + "attn_output.weight", hp.nHead * hp.headDimV, hp.nEmbd);
+        if (hp.mla) {
+            if (hp.qLoraRank > 0) {
+                L.wqA = b.matrix(p + "attn_q_a.weight", hp.nEmbd, hp.qLoraRank);
+                L.qANorm = b.vector(p + "attn_q_a_norm.weight", hp.qLoraRank);
+                L.wqB = b.matrix(p + "attn_q_b.weight", hp.qLoraRank, nq);
+            } else {
+                L.wq = b.matrix(p + "attn_q.weight", hp.nEmbd, nq);
+            }
+            L.wkvA = b.matrix(p + "attn_kv_a_mqa.weight", hp.nEmbd, hp.kvLoraRank + hp.nRot);
+            L.kvANorm = b.vector(p + "attn_kv_a_norm.weight", hp.kvLoraRank);
+            if (hp.mlaSplit) {
+                L.kvB = mlaKvBFromSplit(
+                    b.matrix3(p + "attn_k_b.weight", hp.nopeDim, hp.kvLoraRank, hp.nHead),
+                    b.matrix3(p + "attn_v_b.weight", hp.kvLoraRank, hp.headDimV, hp.nHead),
+                    hp.nHead);
+            } else {
+                L.kvB = mlaKvBFromJoint(b.matrix(p + "attn_kv_b.weight", hp.kvLoraRank,
+                                                 hp.nHead * (hp.nopeDim + hp.headDimV)),
+                                        hp.nHead, hp.nopeDim, hp.headDimV);
+            }
+            L.wo = b.matrix(p + "attn_output.weight", hp.nHead * hp.headDimV, hp.nEmbd);
+        } else {
+            L.wq = b.matrix(p + "attn_q.weight", hp.nEmbd, nq);
+            L.wk = b.matrix(p + "attn_k.weight", hp.nEmbd, nk);
+            L.wv = b.matrix(p + "attn_v.weight", hp.nEmbd, nv);
+            L.wo = b.matrix(p + "attn_output.weight", hp.nHead * hp.headDimV, hp.nEmbd);
+        }
         if (biases) {
             L.bq = b.vector(p + "attn_q.bias", nq, false);
             L.bk = b.vector(p + "attn_k.bias", nk, false);
@@ -320,14 +191,35 @@ void Model::load(const gguf::File& f, Options options) {
             L.qNorm = b.vector(p + "attn_q_norm.weight", hp.headDimK);
             L.kNorm = b.vector(p + "attn_k_norm.weight", hp.headDimK);
         }
+        if (hp.qkNormWhole) {
+            L.qNormWhole = b.vector(p + "attn_q_norm.weight", nq);
+            L.kNormWhole = b.vector(p + "attn_k_norm.weight", nk);
+        }
         if (hp.postNorms) {
             L.postAttnNorm = b.vector(p + "post_attention_norm.weight", hp.nEmbd);
             L.postFfwNorm = b.vector(p + "post_ffw_norm.weight", hp.nEmbd);
         }
         L.ffnNorm = b.vector(p + "ffn_norm.weight", hp.nEmbd);
-        L.wGate = b.matrix(p + "ffn_gate.weight", hp.nEmbd, hp.nFf);
-        L.wUp = b.matrix(p + "ffn_up.weight", hp.nEmbd, hp.nFf);
-        L.wDown = b.matrix(p + "ffn_down.weight", hp.nFf, hp.nEmbd);
+        if (!hp.isMoeLayer(il)) {
+            L.wGate = b.matrix(p + "ffn_gate.weight", hp.nEmbd, hp.nFf);
+            L.wUp = b.matrix(p + "ffn_up.weight", hp.nEmbd, hp.nFf);
+            L.wDown = b.matrix(p + "ffn_down.weight", hp.nFf, hp.nEmbd);
+            continue;
+        }
+        MoeWeights& m = L.moe;
+        m.router = b.matrix(p + "ffn_gate_inp.weight", hp.nEmbd, hp.nExpert);
+        if (hp.arch == Arch::DeepSeek2)
+            m.probsBias = b.vector(p + "exp_probs_b.bias", hp.nExpert, false);
+        m.gate = b.experts(p + "ffn_gate_exps.weight", hp.nEmbd, hp.nFfExp, hp.nExpert);
+        m.up = b.experts(p + "ffn_up_exps.weight", hp.nEmbd, hp.nFfExp, hp.nExpert);
+        m.down = b.experts(p + "ffn_down_exps.weight", hp.nFfExp, hp.nEmbd, hp.nExpert);
+        if (hp.nFfShexp > 0) {
+            m.sharedGate = b.matrix(p + "ffn_gate_shexp.weight", hp.nEmbd, hp.nFfShexp);
+            m.sharedUp = b.matrix(p + "ffn_up_shexp.weight", hp.nEmbd, hp.nFfShexp);
+            m.sharedDown = b.matrix(p + "ffn_down_shexp.weight", hp.nFfShexp, hp.nEmbd);
+        }
+        if (hp.sharedExpertGate)
+            m.sharedGateInp = b.vector(p + "ffn_gate_inp_shexp.weight", hp.nEmbd);
     }
     b.checkAllUsed();
 }

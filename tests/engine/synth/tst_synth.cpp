@@ -1,13 +1,14 @@
 // The synthetic-model writer: files re-read by gguf::File carry the intended keys, tensor
-// names, shapes and types; same seed -> same bytes; quantized types fall back as
-// llama-quantize does; the PRNG matches published splitmix64 values; the plain reference
-// gives finite, non-degenerate logits on every preset.
+// names, shapes and types (every tiny preset; MoE specifics in tst_synth_moe); same seed ->
+// same bytes; quantized types fall back as llama-quantize does; the PRNG matches published
+// splitmix64 values; the plain reference gives finite, non-degenerate logits on every preset.
 #include "deepwell/error.h"
 #include "deepwell/gguf.h"
+#include "deepwell/synth.h"
 #include "quant/quant.h"
 #include "reference/ref_model.h"
-#include "synth/synth.h"
 #include "synth/synth_rng.h"
+#include "synth_expect.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -19,8 +20,7 @@
 #include <optional>
 
 using namespace dw;
-using synth::Arch;
-using synth::SynthSpec;
+using namespace dw::synthtest;
 
 namespace {
 
@@ -34,41 +34,6 @@ Opened openSpec(const SynthSpec& spec) {
     o.bytes = synth::synthModelBytes(spec);
     o.file = gguf::File::fromMemory(o.bytes.data(), o.bytes.size());
     return o;
-}
-
-// The tensors a real converter writes for this spec, worked out independently of the writer.
-std::vector<std::pair<std::string, std::vector<int64_t>>> expectedTensors(const SynthSpec& s) {
-    const int64_t hd = s.headDim ? s.headDim : s.nEmbd / s.nHead;
-    std::vector<std::pair<std::string, std::vector<int64_t>>> t;
-    t.push_back({"token_embd.weight", {s.nEmbd, s.nVocab}});
-    t.push_back({"output_norm.weight", {s.nEmbd}});
-    if (!s.tiedEmbeddings) t.push_back({"output.weight", {s.nEmbd, s.nVocab}});
-    for (int64_t il = 0; il < s.nLayer; ++il) {
-        const std::string p = "blk." + std::to_string(il) + ".";
-        t.push_back({p + "attn_norm.weight", {s.nEmbd}});
-        t.push_back({p + "attn_q.weight", {s.nEmbd, s.nHead * hd}});
-        t.push_back({p + "attn_k.weight", {s.nEmbd, s.nHeadKv * hd}});
-        t.push_back({p + "attn_v.weight", {s.nEmbd, s.nHeadKv * hd}});
-        t.push_back({p + "attn_output.weight", {s.nHead * hd, s.nEmbd}});
-        t.push_back({p + "ffn_norm.weight", {s.nEmbd}});
-        t.push_back({p + "ffn_gate.weight", {s.nEmbd, s.nFf}});
-        t.push_back({p + "ffn_up.weight", {s.nEmbd, s.nFf}});
-        t.push_back({p + "ffn_down.weight", {s.nFf, s.nEmbd}});
-        if (s.biases) {
-            t.push_back({p + "attn_q.bias", {s.nHead * hd}});
-            t.push_back({p + "attn_k.bias", {s.nHeadKv * hd}});
-            t.push_back({p + "attn_v.bias", {s.nHeadKv * hd}});
-        }
-        if (s.arch == Arch::Qwen3 || s.arch == Arch::Gemma3) {
-            t.push_back({p + "attn_q_norm.weight", {hd}});
-            t.push_back({p + "attn_k_norm.weight", {hd}});
-        }
-        if (s.arch == Arch::Gemma3) {
-            t.push_back({p + "post_attention_norm.weight", {s.nEmbd}});
-            t.push_back({p + "post_ffw_norm.weight", {s.nEmbd}});
-        }
-    }
-    return t;
 }
 
 std::vector<float> tensorFloats(const gguf::File& f, const std::string& name) {
@@ -97,7 +62,7 @@ class TestSynth : public QObject {
 private slots:
     void presetFiles_data() {
         QTest::addColumn<QString>("preset");
-        for (const auto& n : synth::synthPresetNames())
+        for (const auto& n : synth::synthTinyPresetNames())
             QTest::newRow(n.c_str()) << QString::fromStdString(n);
     }
 
@@ -115,10 +80,13 @@ private slots:
         QCOMPARE(f->getInt(a + ".feed_forward_length"), std::optional(s.nFf));
         QCOMPARE(f->getInt(a + ".context_length"), std::optional(s.nCtxTrain));
         QCOMPARE(f->getInt(a + ".attention.head_count"), std::optional(s.nHead));
-        QCOMPARE(f->getInt(a + ".attention.head_count_kv"), std::optional(s.nHeadKv));
+        const int64_t kvHeads = s.arch != Arch::DeepSeek2                ? s.nHeadKv
+                                : s.mlaLayout == synth::MlaLayout::Split ? 1
+                                                                         : s.nHead;
+        QCOMPARE(f->getInt(a + ".attention.head_count_kv"), std::optional(kvHeads));
         QCOMPARE(*f->getFloat(a + ".attention.layer_norm_rms_epsilon"), double(s.rmsEps));
         QCOMPARE(*f->getFloat(a + ".rope.freq_base"), double(s.ropeBase));
-        if (s.arch == Arch::Qwen3 || s.arch == Arch::Gemma3) {
+        if (s.arch == Arch::Qwen3 || s.arch == Arch::Gemma3 || s.arch == Arch::Qwen3Moe) {
             QCOMPARE(f->getInt(a + ".attention.key_length"), std::optional(s.headDim));
             QCOMPARE(f->getInt(a + ".attention.value_length"), std::optional(s.headDim));
         }
@@ -130,33 +98,24 @@ private slots:
         }
         QVERIFY(!f->find("general.quantization_version")); // all F32
         // Tokenizer keys.
-        const bool spm = s.arch == Arch::Llama || s.arch == Arch::Gemma3;
+        const bool spm = isSpm(s);
         QCOMPARE(f->getString("tokenizer.ggml.model"),
                  std::optional<std::string>(spm ? "llama" : "gpt2"));
         QCOMPARE(qint64(f->find("tokenizer.ggml.tokens")->size()), qint64(s.nVocab));
         QCOMPARE(qint64(f->find("tokenizer.ggml.token_type")->size()), qint64(s.nVocab));
         QCOMPARE(f->find("tokenizer.ggml.scores") != nullptr, spm);
         QCOMPARE(f->find("tokenizer.ggml.merges") != nullptr, !spm);
-        if (!spm) QCOMPARE(f->getString("tokenizer.ggml.pre"), std::optional<std::string>("qwen2"));
-        QCOMPARE(f->getBool("tokenizer.ggml.add_bos_token"), std::optional(spm));
+        if (!spm) QCOMPARE(f->getString("tokenizer.ggml.pre"), std::optional(preName(s)));
+        QCOMPARE(f->getBool("tokenizer.ggml.add_bos_token"), std::optional(spm || isDeepSeek(s)));
         const auto* toks = f->find("tokenizer.ggml.tokens")->toStringArray();
         const auto bos = *f->getInt("tokenizer.ggml.bos_token_id");
         const auto eos = *f->getInt("tokenizer.ggml.eos_token_id");
-        const char* bosText = s.arch == Arch::Gemma3  ? "<bos>"
-                              : s.arch == Arch::Llama ? "<s>"
-                                                      : "<|endoftext|>";
-        const char* eosText = s.arch == Arch::Gemma3  ? "<eos>"
-                              : s.arch == Arch::Llama ? "</s>"
-                                                      : "<|im_end|>";
-        QCOMPARE((*toks)[bos], std::string(bosText));
-        QCOMPARE((*toks)[eos], std::string(eosText));
+        QCOMPARE((*toks)[bos], bosText(s));
+        QCOMPARE((*toks)[eos], eosText(s));
         const std::string tmpl = *f->getString("tokenizer.chat_template");
-        const char* marker = s.arch == Arch::Gemma3  ? "<start_of_turn>"
-                             : s.arch == Arch::Llama ? "<|start_header_id|>"
-                                                     : "<|im_start|>";
-        QVERIFY(tmpl.find(marker) != std::string::npos);
+        QVERIFY(tmpl.find(turnMarker(s)) != std::string::npos);
         // Tensors: exactly the expected names and shapes, all F32.
-        const auto want = expectedTensors(s);
+        const TensorList want = expectedTensors(s);
         QCOMPARE(f->tensors().size(), want.size());
         for (const auto& [name, ne] : want) {
             const gguf::TensorInfo* t = f->findTensor(name);

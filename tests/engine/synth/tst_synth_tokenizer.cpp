@@ -3,15 +3,18 @@
 // are recognised, templates render into text that tokenizes to the control ids.
 #include "deepwell/chat_template.h"
 #include "deepwell/gguf.h"
+#include "deepwell/synth.h"
 #include "deepwell/tokenizer.h"
-#include "synth/synth.h"
+#include "synth_expect.h"
 
 #include <QtTest>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 using namespace dw;
-using synth::Arch;
+using namespace dw::synthtest;
 
 namespace {
 
@@ -33,6 +36,17 @@ bool contains(const std::vector<int32_t>& ids, int32_t id) {
     return id >= 0 && std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
+std::ptrdiff_t countOf(const std::vector<int32_t>& ids, int32_t id) {
+    return std::count(ids.begin(), ids.end(), id);
+}
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
 } // namespace
 
 class TestSynthTokenizer : public QObject {
@@ -40,7 +54,7 @@ class TestSynthTokenizer : public QObject {
 private slots:
     void roundTrip_data() {
         QTest::addColumn<QString>("preset");
-        for (const auto& n : synth::synthPresetNames())
+        for (const auto& n : synth::synthTinyPresetNames())
             QTest::newRow(n.c_str()) << QString::fromStdString(n);
     }
 
@@ -65,6 +79,7 @@ private slots:
     void templatesAndControlTokens() {
         QFETCH(QString, preset);
         const Loaded l = load(preset.toStdString());
+        const synth::SynthSpec spec = synth::synthPreset(preset.toStdString());
         const Tokenizer& tk = *l.tok;
         const ChatTemplate tmpl(*l.file->getString("tokenizer.chat_template"));
         ChatTemplateOptions opt;
@@ -72,23 +87,67 @@ private slots:
         opt.eosToken = tk.tokenText(tk.eos());
         const std::string rendered = tmpl.render(
             {{"user", "Hello there", {}}, {"assistant", "Hi", {}}, {"user", "the end", {}}}, opt);
+        QVERIFY(rendered.find(turnMarker(spec)) != std::string::npos);
         const auto ids = tk.encode(rendered, false, true);
-        const std::string arch = preset.toStdString();
-        const char* open = arch == "tiny-gemma3"  ? "<start_of_turn>"
-                           : arch == "tiny-llama" ? "<|start_header_id|>"
-                                                  : "<|im_start|>";
-        const char* close = arch == "tiny-gemma3"  ? "<end_of_turn>"
-                            : arch == "tiny-llama" ? "<|eot_id|>"
-                                                   : "<|im_end|>";
-        QCOMPARE(std::count(ids.begin(), ids.end(), tk.findToken(open)), std::ptrdiff_t(4));
-        QCOMPARE(std::count(ids.begin(), ids.end(), tk.findToken(close)), std::ptrdiff_t(3));
+        QVERIFY(tk.isEog(tk.eos()));
+        if (isDeepSeek(spec)) {
+            // BOS once at the front, the EOS that closes the assistant turn.
+            QCOMPARE(ids.front(), tk.bos());
+            QCOMPARE(countOf(ids, tk.bos()), std::ptrdiff_t(1));
+            QCOMPARE(countOf(ids, tk.eos()), std::ptrdiff_t(1));
+            QCOMPARE(tk.tokenType(tk.bos()), TokenType::Control);
+            if (spec.deepseekV3Tokenizer) { // 2 user turns; 1 assistant turn + the prompt
+                const int32_t user = tk.findToken("<" + kFw + "User" + kFw + ">");
+                const int32_t assistant = tk.findToken("<" + kFw + "Assistant" + kFw + ">");
+                QCOMPARE(countOf(ids, user), std::ptrdiff_t(2));
+                QCOMPARE(countOf(ids, assistant), std::ptrdiff_t(2));
+                QCOMPARE(tk.tokenType(user), TokenType::UserDefined);
+            }
+            QCOMPARE(tk.decode(ids, true), rendered);
+            return;
+        }
+        if (spec.arch == Arch::Olmoe) { // <|endoftext|> is both BOS and EOS here
+            QCOMPARE(ids.front(), tk.bos());
+            QCOMPARE(countOf(ids, tk.eos()), std::ptrdiff_t(2));
+            QCOMPARE(tk.decode(ids, true), rendered);
+            return;
+        }
+        const char* open = spec.arch == Arch::Gemma3  ? "<start_of_turn>"
+                           : spec.arch == Arch::Llama ? "<|start_header_id|>"
+                                                      : "<|im_start|>";
+        const char* close = spec.arch == Arch::Gemma3  ? "<end_of_turn>"
+                            : spec.arch == Arch::Llama ? "<|eot_id|>"
+                                                       : "<|im_end|>";
+        QCOMPARE(countOf(ids, tk.findToken(open)), std::ptrdiff_t(4));
+        QCOMPARE(countOf(ids, tk.findToken(close)), std::ptrdiff_t(3));
         QCOMPARE(tk.tokenType(tk.findToken(open)), TokenType::Control);
         QVERIFY(tk.isEog(tk.findToken(close)));
-        QVERIFY(tk.isEog(tk.eos()));
-        if (arch == "tiny-gemma3" || arch == "tiny-llama") QCOMPARE(ids.front(), tk.bos());
+        if (isSpm(spec)) QCOMPARE(ids.front(), tk.bos());
         // SPM with add_space_prefix (llama) adds a space after each control token, as
         // llama.cpp does; the others decode back to the rendered text exactly.
-        if (arch != "tiny-llama") QCOMPARE(tk.decode(ids, true), rendered);
+        if (spec.arch != Arch::Llama) QCOMPARE(tk.decode(ids, true), rendered);
+    }
+
+    // The DeepSeek presets carry the official templates byte for byte.
+    void officialDeepSeekTemplates_data() {
+        QTest::addColumn<QString>("preset");
+        QTest::addColumn<QString>("file");
+        QTest::newRow("deepseek") << "tiny-deepseek"
+                                  << "deepseek-v2-lite-chat.jinja";
+        QTest::newRow("deepseek2") << "tiny-deepseek2"
+                                   << "deepseek-v2-lite-chat.jinja";
+        QTest::newRow("deepseek2-v3") << "tiny-deepseek2-v3"
+                                      << "deepseek-v3.jinja";
+    }
+
+    void officialDeepSeekTemplates() {
+        QFETCH(QString, preset);
+        QFETCH(QString, file);
+        const std::string official =
+            readFile(std::string(DW_TEST_DATA_DIR) + "/templates/" + file.toStdString());
+        QVERIFY(official.size() > 400);
+        const synth::SynthVocab v = synth::synthVocab(synth::synthPreset(preset.toStdString()));
+        QCOMPARE(QString::fromStdString(v.chatTemplate), QString::fromStdString(official));
     }
 };
 

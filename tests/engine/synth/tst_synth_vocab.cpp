@@ -1,7 +1,7 @@
 // Layout of the synthetic vocabularies, checked on the data alone (no tokenizer involved):
 // the rules a tokenizer relies on (ENGINE_FACTS 3.3, 5.2, 5.3) hold for every preset and for
 // awkward vocabulary sizes.
-#include "synth/synth.h"
+#include "deepwell/synth.h"
 
 #include <QtTest>
 
@@ -14,7 +14,7 @@ using synth::Arch;
 
 namespace {
 
-constexpr int32_t kNormal = 1, kUnknown = 2, kControl = 3, kByte = 6;
+constexpr int32_t kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4, kByte = 6;
 
 // Text minus its last UTF-8 character.
 std::string dropLastChar(const std::string& s) {
@@ -42,7 +42,7 @@ private slots:
             QTest::newRow(qPrintable(p + " 512")) << p << qint64(512);
             QTest::newRow(qPrintable(p + " 1000")) << p << qint64(1000);
             QTest::newRow(qPrintable(p + " minimum"))
-                << p << qint64(synth::synthMinVocab(synth::synthPreset(n).arch));
+                << p << qint64(synth::synthMinVocab(synth::synthPreset(n)));
         }
     }
 
@@ -83,13 +83,25 @@ private slots:
             QVERIFY(v.merges.empty());
         } else {
             QVERIFY(v.scores.empty());
-            QCOMPARE(v.pre, std::string("qwen2"));
-            QVERIFY(!v.addBos);
-            std::set<std::string> symbols(v.tokens.begin(), v.tokens.begin() + 256);
+            const bool deepseek = spec.arch == Arch::DeepSeek || spec.arch == Arch::DeepSeek2;
+            const std::string pre = spec.deepseekV3Tokenizer   ? "deepseek-v3"
+                                    : deepseek                 ? "deepseek-llm"
+                                    : spec.arch == Arch::Olmoe ? "olmo"
+                                                               : "qwen2";
+            QCOMPARE(v.pre, pre);
+            QCOMPARE(v.addBos, deepseek); // DeepSeek files add BOS, Qwen and OLMoE ones do not
+            // V3 puts BOS 0, EOS 1, pad 2 before the byte symbols; the others start with them.
+            const int32_t first = spec.deepseekV3Tokenizer ? 3 : 0;
+            if (spec.deepseekV3Tokenizer) {
+                QCOMPARE(v.bos, 0);
+                QCOMPARE(v.eos, 1);
+                QCOMPARE(v.pad, 2);
+            }
+            std::set<std::string> symbols(v.tokens.begin() + first, v.tokens.begin() + first + 256);
             QCOMPARE(symbols.size(), size_t(256));
-            QCOMPARE(v.tokens[0], std::string("!"));          // GPT-2 order: 0x21 first
-            QCOMPARE(v.tokens[188], std::string("\xc4\x80")); // then U+0100 for byte 0x00
-            QVERIFY(id.count("\xc4\xa0"));                    // "Ġ" = space
+            QCOMPARE(v.tokens[first], std::string("!"));              // GPT-2 order: 0x21 first
+            QCOMPARE(v.tokens[first + 188], std::string("\xc4\x80")); // then U+0100 for 0x00
+            QVERIFY(id.count("\xc4\xa0"));                            // "Ġ" = space
             for (size_t r = 0; r < v.merges.size(); ++r) {
                 const std::string& m = v.merges[r];
                 const size_t sp = m.find(' ');
@@ -98,17 +110,32 @@ private slots:
                 QVERIFY(id.count(l) && id.count(rr));
                 QVERIFY(id.count(l + rr));
                 QVERIFY(id[l] < id[l + rr] && id[rr] < id[l + rr]); // parts exist before
-                QCOMPARE(id[l + rr], int32_t(256 + r));             // one token per merge
+                QCOMPARE(id[l + rr], int32_t(first + 256 + r));     // one token per merge
             }
-            QVERIFY(id.count("<|im_start|>") && v.types[id["<|im_start|>"]] == kControl);
-            QCOMPARE(v.tokens[v.eos], std::string("<|im_end|>"));
+            const std::string fw = "\xef\xbd\x9c", sep = "\xe2\x96\x81"; // "｜", "▁"
+            const std::string eos =
+                deepseek ? "<" + fw + "end" + sep + "of" + sep + "sentence" + fw + ">"
+                : spec.arch == Arch::Olmoe ? "<|endoftext|>"
+                                           : "<|im_end|>";
+            QCOMPARE(v.tokens[v.eos], eos);
+            if (deepseek) {
+                QCOMPARE(v.tokens[v.bos],
+                         "<" + fw + "begin" + sep + "of" + sep + "sentence" + fw + ">");
+            }
+            if (!deepseek && spec.arch != Arch::Olmoe) {
+                QVERIFY(id.count("<|im_start|>") && v.types[id["<|im_start|>"]] == kControl);
+            }
+            if (spec.deepseekV3Tokenizer) {
+                QCOMPARE(v.types[id["<" + fw + "User" + fw + ">"]], kUserDefined);
+                QCOMPARE(v.types[id["<" + fw + "Assistant" + fw + ">"]], kUserDefined);
+            }
         }
         QVERIFY(!v.chatTemplate.empty());
     }
 
     void tooSmall() {
         synth::SynthSpec spec = synth::synthPreset("tiny-qwen2");
-        spec.nVocab = synth::synthMinVocab(Arch::Qwen2) - 1;
+        spec.nVocab = synth::synthMinVocab(spec) - 1;
         QVERIFY_THROWS_EXCEPTION(std::exception, synth::synthVocab(spec));
     }
 };
