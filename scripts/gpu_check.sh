@@ -3,28 +3,36 @@
 # but none of the build's other libraries (Qt, spdlog, fmt, pcre2, ICU ...).
 #
 #   scripts/gpu_check.sh pack <build-dir> <out-dir>   (on the build machine)
-#       Builds the CUDA test binaries and bench_cuda in <build-dir> (configured with
-#       -DDW_CUDA=ON), collects them, stripped, in bin/ and every shared library they load
+#       Builds the CUDA test binaries (kernels and the GPU forward pass), bench_cuda and
+#       deepwell-cli in <build-dir> (configured with -DDW_CUDA=ON), collects them, stripped,
+#       in bin/ and every shared library they load
 #       that is not part of the CUDA toolkit or of glibc (found with ldd) in lib/, and
 #       writes <out-dir>/payload.tar.gz (bin/ + lib/; ICU and the kernels' fat binaries
 #       make the unpacked set ~80 MB), this script and manifest.txt. Fails when the folder
 #       would exceed 60 MB or a library cannot be found.
 #       DW_NO_BUILD=1 skips the build; DW_JOBS sets the build parallelism (default 2).
 #
-#   scripts/gpu_check.sh run <packed-dir>                 (on the GPU machine)
+#   scripts/gpu_check.sh run <packed-dir> [model.gguf]   (on the GPU machine)
 #       Unpacks the payload into a temporary folder, points LD_LIBRARY_PATH at its lib/
 #       and at the directories holding
 #       libcublas.so.13 / libcudart.so.13, prints nvidia-smi, runs every CUDA test
-#       (DW_TEST_TIMEOUT s each, default 180) and bench_cuda (DW_BENCH_TIMEOUT, default
-#       240; DW_BENCH_ARGS, e.g. --quick), writes full logs under $OUT/gpu_check (OUT
-#       defaults to ./gpu_check_out) and prints a summary table. DW_SANITIZE=1 also runs
-#       the tests under compute-sanitizer memcheck when it is installed.
+#       (DW_TEST_TIMEOUT s each, default 150) and bench_cuda (DW_BENCH_TIMEOUT, default
+#       200; DW_BENCH_ARGS, e.g. --quick or --no-model): mat-vec bandwidth per type, the
+#       GEMM, and the whole forward pass on a synthetic ~0.5 B-parameter model that
+#       bench_cuda writes on the spot. With a model file (a GGUF on the GPU machine) the
+#       tests also compare GPU and CPU on it (DEEPWELL_MODEL) and `deepwell-cli bench
+#       --device cuda` runs on it. Writes full logs under $OUT/gpu_check (OUT defaults to
+#       ./gpu_check_out) and prints a summary (per-binary table, the mat-vec table and the
+#       forward-pass lines). DW_SANITIZE=1 also runs the tests under compute-sanitizer
+#       memcheck when it is installed. About 2 minutes on an H200 (most of it the model
+#       synthesis on the CPU).
 #       Exit status: 0 all passed, 1 a test failed or timed out, 2 usage/setup error.
 set -uo pipefail
 
 TESTS=(tst_cuda_device tst_cuda_blocks tst_cuda_matvec tst_cuda_matmul tst_cuda_ops
-       tst_cuda_attention)
+       tst_cuda_attention tst_forward_cuda)
 BENCH=bench_cuda
+CLI=deepwell-cli
 MAX_PACK_BYTES=$((60 * 1000 * 1000))
 UNPACKED_DIR=""
 
@@ -44,7 +52,7 @@ pack() {
     local build=$1 out=$2
     [[ -d "$build" ]] || die "no build folder '$build'"
     if [[ "${DW_NO_BUILD:-0}" != 1 ]]; then
-        cmake --build "$build" --target "${TESTS[@]}" "$BENCH" -j"${DW_JOBS:-2}" ||
+        cmake --build "$build" --target "${TESTS[@]}" "$BENCH" "$CLI" -j"${DW_JOBS:-2}" ||
             die "build failed in $build (configured with -DDW_CUDA=ON?)"
     fi
     local stage
@@ -52,7 +60,7 @@ pack() {
     trap 'rm -rf "$stage"' RETURN
     mkdir -p "$stage/bin" "$stage/lib"
     local name path lib missing=0
-    for name in "${TESTS[@]}" "$BENCH"; do
+    for name in "${TESTS[@]}" "$BENCH" "$CLI"; do
         path=$(find "$build" -type f -name "$name" -perm -u+x 2>/dev/null | head -n 1)
         [[ -n "$path" ]] || die "binary $name not found under $build"
         cp "$path" "$stage/bin/$name"
@@ -83,7 +91,7 @@ pack() {
     } >"$out/manifest.txt"
     local total
     total=$(du -sb "$out" | cut -f1)
-    echo "gpu_check: packed ${#TESTS[@]} tests + $BENCH and $(find "$stage/lib" -type f | wc -l)" \
+    echo "gpu_check: packed ${#TESTS[@]} tests + $BENCH + $CLI and $(find "$stage/lib" -type f | wc -l)" \
          "libraries into $out ($((total / 1000000)) MB)"
     ((total <= MAX_PACK_BYTES)) || die "$out is $total bytes, above the $MAX_PACK_BYTES limit"
 }
@@ -106,8 +114,13 @@ find_lib_dir() {
 }
 
 run() {
-    local packed dir
+    local packed dir model=${2:-}
     packed=$(cd "$1" 2>/dev/null && pwd) || die "no packed folder '$1'"
+    if [[ -n "$model" ]]; then
+        [[ -f "$model" ]] || die "no model file '$model'"
+        model=$(cd "$(dirname "$model")" && pwd)/$(basename "$model")
+        export DEEPWELL_MODEL=$model
+    fi
     if [[ -f "$packed/payload.tar.gz" ]]; then
         dir=$(mktemp -d) || die "mktemp failed"
         UNPACKED_DIR=$dir
@@ -138,7 +151,7 @@ run() {
         echo "nvidia-smi: not found" | tee "$out/nvidia-smi.log"
     fi
     local name
-    for name in "${TESTS[@]}" "$BENCH"; do # unresolved libraries make every run fail: say so
+    for name in "${TESTS[@]}" "$BENCH" "$CLI"; do # unresolved libraries make every run fail: say so
         ldd "$dir/bin/$name" 2>&1 | grep -i 'not found' | sed "s/^/$name: /"
     done | tee "$out/ldd-missing.log"
 
@@ -153,7 +166,7 @@ run() {
     for name in "${TESTS[@]}"; do
         log="$out/$name.log"
         t0=$(date +%s)
-        timeout -k 10 "${DW_TEST_TIMEOUT:-180}" "$dir/bin/$name" >"$log" 2>&1
+        timeout -k 10 "${DW_TEST_TIMEOUT:-150}" "$dir/bin/$name" >"$log" 2>&1
         rc=$?
         secs=$(($(date +%s) - t0))
         totals=$(grep -m1 '^Totals:' "$log" | sed -E 's/^Totals: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/')
@@ -178,7 +191,7 @@ run() {
     log="$out/$BENCH.log"
     t0=$(date +%s)
     # shellcheck disable=SC2086 # DW_BENCH_ARGS is a word list
-    timeout -k 10 "${DW_BENCH_TIMEOUT:-240}" "$dir/bin/$BENCH" ${DW_BENCH_ARGS:-} >"$log" 2>&1
+    timeout -k 10 "${DW_BENCH_TIMEOUT:-200}" "$dir/bin/$BENCH" ${DW_BENCH_ARGS:-} >"$log" 2>&1
     rc=$?
     secs=$(($(date +%s) - t0))
     echo "== $BENCH (rc $rc, ${secs}s)"
@@ -187,14 +200,34 @@ run() {
     rows+=("$(printf '%-20s %-9s %5s %7s %7s %8s %6ss' "$BENCH" \
         "$( ((rc == 0)) && echo ok || echo FAIL)" "$rc" - - - "$secs")")
 
+    if [[ -n "$model" ]]; then # the CLI's bench on a real model, on the GPU
+        log="$out/$CLI-bench.log"
+        t0=$(date +%s)
+        timeout -k 10 "${DW_CLI_TIMEOUT:-120}" "$dir/bin/$CLI" bench -m "$model" --device cuda \
+            -p 512 -n 128 -r 2 >"$log" 2>&1
+        rc=$?
+        secs=$(($(date +%s) - t0))
+        echo "== $CLI bench --device cuda (rc $rc, ${secs}s)"
+        cat "$log"
+        ((rc == 0)) || failed=1
+        rows+=("$(printf '%-20s %-9s %5s %7s %7s %8s %6ss' "$CLI bench" \
+            "$( ((rc == 0)) && echo ok || echo FAIL)" "$rc" - - - "$secs")")
+    fi
+
     {
         echo
         echo "== summary (logs in $out)"
         printf '%-20s %-9s %5s %7s %7s %8s %7s\n' binary status rc passed failed skipped time
         printf '%s\n' "${rows[@]}"
-        if grep -qh 'no usable GPU' "$out"/tst_cuda_*.log 2>/dev/null; then
-            echo "WARNING: GPU rows were skipped: $(grep -h -m1 -o 'no usable GPU: .*' "$out"/tst_cuda_*.log | head -n 1)"
+        if grep -qh 'no usable GPU' "$out"/tst_*.log 2>/dev/null; then
+            echo "WARNING: GPU rows were skipped: $(grep -h -m1 -o 'no usable GPU: .*' "$out"/tst_*.log | head -n 1)"
         fi
+        # The bench's key lines: the mat-vec table and the forward pass.
+        sed -n '/^mat-vec (decode)/,/^$/p; /^forward pass/,$p' "$out/$BENCH.log" 2>/dev/null |
+            grep -v '^$'
+        grep -h -E 'worst relative difference|identical greedy|greedy|largest GPU-CPU' \
+            "$out/tst_forward_cuda.log" 2>/dev/null | sed 's/^QINFO *: *//' | cut -c1-150
+        [[ -f "$out/$CLI-bench.log" ]] && grep -E '^(device|prefill|decode)' "$out/$CLI-bench.log"
         (( failed == 0 )) && echo "RESULT: all passed" || echo "RESULT: FAILURES"
     } | tee "$out/summary.txt"
     return $failed
@@ -202,6 +235,6 @@ run() {
 
 case "${1:-}" in
     pack) [[ $# == 3 ]] || die "usage: $0 pack <build-dir> <out-dir>"; pack "$2" "$3" ;;
-    run) [[ $# == 2 ]] || die "usage: $0 run <packed-dir>"; run "$2"; exit $? ;;
-    *) die "usage: $0 pack <build-dir> <out-dir> | $0 run <packed-dir>" ;;
+    run) [[ $# == 2 || $# == 3 ]] || die "usage: $0 run <packed-dir> [model.gguf]"; run "$2" "${3:-}"; exit $? ;;
+    *) die "usage: $0 pack <build-dir> <out-dir> | $0 run <packed-dir> [model.gguf]" ;;
 esac

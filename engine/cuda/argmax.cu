@@ -55,12 +55,11 @@ __global__ void __launch_bounds__(kThreads)
 } // namespace
 
 void argmax(const float* x, int64_t n, int64_t nRows, int32_t* out, Stream stream) {
-    using detail::require;
-    require(x != nullptr && out != nullptr, "argmax", "x and out must not be null");
-    require(n > 0 && n < INT_MAX, "argmax",
-            "n = " + std::to_string(n) + " must be in 1.." + std::to_string(INT_MAX - 1));
-    require(nRows > 0 && nRows <= detail::kMaxGridX, "argmax",
-            "nRows = " + std::to_string(nRows) + " out of range");
+    DW_CUDA_REQUIRE(x != nullptr && out != nullptr, "argmax", "x and out must not be null");
+    DW_CUDA_REQUIRE(n > 0 && n < INT_MAX, "argmax",
+                    "n = " + std::to_string(n) + " must be in 1.." + std::to_string(INT_MAX - 1));
+    DW_CUDA_REQUIRE(nRows > 0 && nRows <= detail::kMaxGridX, "argmax",
+                    "nRows = " + std::to_string(nRows) + " out of range");
     argmaxKernel<<<unsigned(nRows), kThreads, 0, stream>>>(x, n, out);
     DW_CUDA_CHECK_LAUNCH();
 }

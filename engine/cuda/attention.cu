@@ -193,24 +193,25 @@ ScratchLayout scratchLayout(const AttentionParams& p, int64_t nTokens, int64_t p
 }
 
 void checkParams(const AttentionParams& p, int64_t nTokens, int64_t pos0) {
-    using detail::require;
-    require(p.nHead > 0 && p.nHeadKv > 0 && p.nHead % p.nHeadKv == 0, "attention",
-            "nHead = " + std::to_string(p.nHead) +
-                " must be a positive multiple of nHeadKv = " + std::to_string(p.nHeadKv));
-    require(p.nHeadKv <= detail::kMaxGridYZ && p.nHead <= detail::kMaxGridX, "attention",
-            "nHeadKv = " + std::to_string(p.nHeadKv) + " exceeds " +
-                std::to_string(detail::kMaxGridYZ));
-    require(p.headDimK >= 1 && p.headDimK <= kMaxHeadDim && p.headDimV >= 1 &&
-                p.headDimV <= kMaxHeadDim,
-            "attention",
-            "headDimK = " + std::to_string(p.headDimK) + ", headDimV = " +
-                std::to_string(p.headDimV) + " must be in 1.." + std::to_string(kMaxHeadDim));
-    require(p.window >= 0, "attention", "window = " + std::to_string(p.window) + " must be >= 0");
-    require(p.softcap >= 0.0f, "attention", "softcap must be >= 0");
-    require(nTokens >= 1 && nTokens <= detail::kMaxGridYZ, "attention",
-            "nTokens = " + std::to_string(nTokens) + " must be in 1.." +
-                std::to_string(detail::kMaxGridYZ));
-    require(pos0 >= 0, "attention", "pos0 = " + std::to_string(pos0) + " must be >= 0");
+    DW_CUDA_REQUIRE(p.nHead > 0 && p.nHeadKv > 0 && p.nHead % p.nHeadKv == 0, "attention",
+                    "nHead = " + std::to_string(p.nHead) +
+                        " must be a positive multiple of nHeadKv = " + std::to_string(p.nHeadKv));
+    DW_CUDA_REQUIRE(p.nHeadKv <= detail::kMaxGridYZ && p.nHead <= detail::kMaxGridX, "attention",
+                    "nHeadKv = " + std::to_string(p.nHeadKv) + " exceeds " +
+                        std::to_string(detail::kMaxGridYZ));
+    DW_CUDA_REQUIRE(p.headDimK >= 1 && p.headDimK <= kMaxHeadDim && p.headDimV >= 1 &&
+                        p.headDimV <= kMaxHeadDim,
+                    "attention",
+                    "headDimK = " + std::to_string(p.headDimK) +
+                        ", headDimV = " + std::to_string(p.headDimV) + " must be in 1.." +
+                        std::to_string(kMaxHeadDim));
+    DW_CUDA_REQUIRE(p.window >= 0, "attention",
+                    "window = " + std::to_string(p.window) + " must be >= 0");
+    DW_CUDA_REQUIRE(p.softcap >= 0.0f, "attention", "softcap must be >= 0");
+    DW_CUDA_REQUIRE(nTokens >= 1 && nTokens <= detail::kMaxGridYZ, "attention",
+                    "nTokens = " + std::to_string(nTokens) + " must be in 1.." +
+                        std::to_string(detail::kMaxGridYZ));
+    DW_CUDA_REQUIRE(pos0 >= 0, "attention", "pos0 = " + std::to_string(pos0) + " must be >= 0");
 }
 
 } // namespace
@@ -221,28 +222,28 @@ size_t attentionScratchBytes(const AttentionParams& p, int64_t nTokens, int64_t 
 }
 
 void attention(const AttentionBuffers& b, const AttentionParams& p, Stream stream) {
-    using detail::require;
     checkParams(p, b.nTokens, b.pos0);
-    require(b.q && b.k && b.v && b.out, "attention", "q, k, v and out must not be null");
-    require(b.kvType == DType::F32 || b.kvType == DType::F16, "attention",
-            "kvType " + std::string(dtypeName(b.kvType)) + " is not F32 or F16");
+    DW_CUDA_REQUIRE(b.q && b.k && b.v && b.out, "attention", "q, k, v and out must not be null");
+    DW_CUDA_REQUIRE(b.kvType == DType::F32 || b.kvType == DType::F16, "attention",
+                    "kvType " + std::string(dtypeName(b.kvType)) + " is not F32 or F16");
     const size_t kvBytes = b.kvType == DType::F32 ? 4 : 2;
-    require(detail::isAligned(b.q, 4) && detail::isAligned(b.out, 4) &&
-                detail::isAligned(b.k, kvBytes) && detail::isAligned(b.v, kvBytes),
-            "attention", "q, out, k and v must be aligned to their element size");
-    require(b.kStride >= int64_t(p.nHeadKv) * p.headDimK, "attention",
-            "kStride = " + std::to_string(b.kStride) + " is below nHeadKv * headDimK = " +
-                std::to_string(int64_t(p.nHeadKv) * p.headDimK));
-    require(b.vStride >= int64_t(p.nHeadKv) * p.headDimV, "attention",
-            "vStride = " + std::to_string(b.vStride) + " is below nHeadKv * headDimV = " +
-                std::to_string(int64_t(p.nHeadKv) * p.headDimV));
+    DW_CUDA_REQUIRE(detail::isAligned(b.q, 4) && detail::isAligned(b.out, 4) &&
+                        detail::isAligned(b.k, kvBytes) && detail::isAligned(b.v, kvBytes),
+                    "attention", "q, out, k and v must be aligned to their element size");
+    DW_CUDA_REQUIRE(b.kStride >= int64_t(p.nHeadKv) * p.headDimK, "attention",
+                    "kStride = " + std::to_string(b.kStride) + " is below nHeadKv * headDimK = " +
+                        std::to_string(int64_t(p.nHeadKv) * p.headDimK));
+    DW_CUDA_REQUIRE(b.vStride >= int64_t(p.nHeadKv) * p.headDimV, "attention",
+                    "vStride = " + std::to_string(b.vStride) + " is below nHeadKv * headDimV = " +
+                        std::to_string(int64_t(p.nHeadKv) * p.headDimV));
     const ScratchLayout s = scratchLayout(p, b.nTokens, b.pos0);
-    require(s.nChunks <= detail::kMaxGridX, "attention", "context too long for one launch");
-    require(b.scratch != nullptr && detail::isAligned(b.scratch, 256) && b.scratchBytes >= s.total,
-            "attention",
-            "scratchBytes = " + std::to_string(b.scratchBytes) + " is below the " +
-                std::to_string(s.total) + " bytes attentionScratchBytes() asks for (or the " +
-                "scratch is not 256-byte aligned)");
+    DW_CUDA_REQUIRE(s.nChunks <= detail::kMaxGridX, "attention", "context too long for one launch");
+    DW_CUDA_REQUIRE(
+        b.scratch != nullptr && detail::isAligned(b.scratch, 256) && b.scratchBytes >= s.total,
+        "attention",
+        "scratchBytes = " + std::to_string(b.scratchBytes) + " is below the " +
+            std::to_string(s.total) + " bytes attentionScratchBytes() asks for (or the " +
+            "scratch is not 256-byte aligned)");
 
     AttnArgs a{};
     a.q = b.q;

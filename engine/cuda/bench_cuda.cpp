@@ -1,12 +1,16 @@
-// bench_cuda: achieved bandwidth of the decode mat-vec per weight type and cuBLAS GEMM
-// throughput for a prefill-sized product. A program, not a test (STYLE habit 17).
+// bench_cuda: achieved bandwidth of the decode mat-vec per weight type, cuBLAS GEMM
+// throughput for a prefill-sized product, and the whole forward pass (Context on the GPU)
+// on a synthetic or given model. A program, not a test (STYLE habit 17).
 //
-//   bench_cuda [--quick]
+//   bench_cuda [--quick] [--model PATH.gguf | --no-model]
 //
 // Prints the device, its peak bandwidth (memory clock x bus width x 2) and a device-to-
 // device copy as the practical ceiling, then one row per weight type: a matrix of about
-// 256 MiB (k = 16384), the mat-vec time for 1 and 8 tokens and GB/s = weight bytes / time.
-// Exits 0 with a "skipped" line when there is no usable GPU.
+// 256 MiB (k = 16384), the time of the fast split kernel for 1, 2, 4 and 8 tokens, its
+// GB/s = weight bytes / time at 1 token and % of peak, and the old kernel (matVecQ8_1,
+// 36-byte activation blocks) at 1 and 8 tokens for comparison. Then the forward pass
+// (bench_model.cpp). Exits 0 with a "skipped" line when there is no usable GPU.
+#include "cuda/bench_model.h"
 #include "cuda/device.h"
 #include "cuda/ops.h"
 #include "deepwell/error.h"
@@ -59,8 +63,8 @@ void fillRandom(DeviceBuffer& buf, uint32_t seed) {
         buf.upload(chunk.data(), std::min(chunk.size(), buf.bytes() - off), off);
 }
 
-// Random halves in [-1, 1) for quantized scale fields would need per-type knowledge; the
-// bytes are random, so some blocks decode to NaN/Inf. Timing does not depend on values.
+// The bytes are random, so some quantized blocks decode to NaN/Inf (their half scales are
+// random too). Timing does not depend on values.
 void benchMatVec(const DeviceInfo& info, bool quick) {
     const DType types[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,
                            DType::Q8_0, DType::Q4_K, DType::Q5_K, DType::Q6_K,
@@ -68,6 +72,7 @@ void benchMatVec(const DeviceInfo& info, bool quick) {
     const int64_t k = 16384;
     const size_t target = size_t(256) << 20;
     const double peak = info.peakBandwidthGBps();
+    const int iters = quick ? 5 : 20;
     DeviceBuffer x(size_t(k) * 8 * sizeof(float));
     {
         std::vector<float> hx(size_t(k) * 8);
@@ -76,14 +81,17 @@ void benchMatVec(const DeviceInfo& info, bool quick) {
         for (auto& v : hx) v = dist(rng);
         x.upload(hx.data(), hx.size() * sizeof(float));
     }
-    DeviceBuffer xq(q8_1RowBytes(k) * 8);
+    DeviceBuffer xq(q8_1RowBytes(k) * 8), xs(q8_1SplitRowBytes(k) * 8);
     quantizeQ8_1(x.as<float>(), xq.data(), k, 8, nullptr);
+    quantizeQ8_1Split(x.as<float>(), xs.data(), k, 8, nullptr);
     DeviceBuffer y(size_t(1) << 22);
 
-    std::printf("\nmat-vec (decode), k = %lld, matrix ~256 MiB, median of %d runs\n",
-                static_cast<long long>(k), quick ? 5 : 20);
-    std::printf("%-6s %8s %9s %10s %9s %7s %10s %9s\n", "type", "rows", "MiB", "t=1 us", "GB/s",
-                "%peak", "t=8 us", "GB/s");
+    std::printf("\nmat-vec (decode), k = %lld, matrix ~256 MiB, median of %d runs; new = split "
+                "kernel, old = matVecQ8_1\n",
+                static_cast<long long>(k), iters);
+    std::printf("%-5s %6s %8s %7s %6s %8s %8s %8s %6s | %7s %6s %8s\n", "type", "MiB", "t=1 us",
+                "GB/s", "%peak", "t=2 us", "t=4 us", "t=8 us", "t8/t1", "old GB/s", "%peak",
+                "old t=8");
     for (DType t : types) {
         const size_t rb = rowBytes(t, k);
         const int64_t n = int64_t(target / rb) / 16 * 16;
@@ -93,23 +101,30 @@ void benchMatVec(const DeviceInfo& info, bool quick) {
         MatView mv{t, k, n, w.data(), rb};
         if (size_t(n) * 8 * sizeof(float) > y.bytes()) y = DeviceBuffer(size_t(n) * 8 * 4);
         const bool quant = dtypeTraits(t).quantized;
-        double us[2];
-        const int tokens[2] = {1, 8};
-        for (int i = 0; i < 2; ++i) {
-            const int64_t nt = tokens[i];
+        auto timeIt = [&](int64_t nt, bool old) {
             auto run = [&] {
-                if (quant)
+                if (!quant)
+                    matVecFloat(mv, x.as<float>(), nt, y.as<float>(), nullptr);
+                else if (old)
                     matVecQ8_1(mv, xq.data(), nt, y.as<float>(), nullptr);
                 else
-                    matVecFloat(mv, x.as<float>(), nt, y.as<float>(), nullptr);
+                    matVecQ8_1Split(mv, xs.data(), nt, y.as<float>(), nullptr);
             };
-            us[i] = 1e3 * timeMs(run, 3, quick ? 5 : 20);
+            return 1e3 * timeMs(run, 3, iters);
+        };
+        const double us1 = timeIt(1, false), us2 = timeIt(2, false), us4 = timeIt(4, false),
+                     us8 = timeIt(8, false);
+        const double gbs = double(bytes) / (us1 * 1e-6) / 1e9;
+        std::printf("%-5s %6.0f %8.1f %7.0f %5.1f%% %8.1f %8.1f %8.1f %6.2f",
+                    std::string(dtypeName(t)).c_str(), double(bytes) / (1 << 20), us1, gbs,
+                    100.0 * gbs / peak, us2, us4, us8, us8 / us1);
+        if (quant) {
+            const double o1 = timeIt(1, true), o8 = timeIt(8, true);
+            const double ogbs = double(bytes) / (o1 * 1e-6) / 1e9;
+            std::printf(" | %7.0f %5.1f%% %8.1f\n", ogbs, 100.0 * ogbs / peak, o8);
+        } else {
+            std::printf(" | (float kernel)\n");
         }
-        const double gbs1 = double(bytes) / (us[0] * 1e-6) / 1e9;
-        const double gbs8 = double(bytes) / (us[1] * 1e-6) / 1e9;
-        std::printf("%-6s %8lld %9.1f %10.1f %9.1f %6.1f%% %10.1f %9.1f\n",
-                    std::string(dtypeName(t)).c_str(), static_cast<long long>(n),
-                    double(bytes) / (1 << 20), us[0], gbs1, 100.0 * gbs1 / peak, us[1], gbs8);
     }
 }
 
@@ -185,7 +200,20 @@ void benchGemm(bool quick) {
 } // namespace
 
 int main(int argc, char** argv) {
-    const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+    bool quick = false, modelBench = true;
+    std::string modelPath;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--quick") == 0) {
+            quick = true;
+        } else if (std::strcmp(argv[i], "--no-model") == 0) {
+            modelBench = false;
+        } else if (std::strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
+            modelPath = argv[++i];
+        } else {
+            std::fprintf(stderr, "usage: bench_cuda [--quick] [--model PATH.gguf | --no-model]\n");
+            return 2;
+        }
+    }
     const ProbeResult& p = probe();
     if (!p.usable) {
         std::printf("bench_cuda: skipped: %s\n", p.reason.c_str());
@@ -203,6 +231,7 @@ int main(int argc, char** argv) {
         benchCopy(info.peakBandwidthGBps());
         benchMatVec(info, quick);
         benchGemm(quick);
+        if (modelBench) benchModel(info.peakBandwidthGBps(), modelPath, quick);
     } catch (const Error& e) {
         std::fprintf(stderr, "bench_cuda: %s\n", e.what());
         return 1;

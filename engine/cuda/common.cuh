@@ -17,8 +17,24 @@
 
 #define DW_HD __host__ __device__ __forceinline__
 
+// `#pragma unroll` for __host__ __device__ code (the host compiler does not know it).
+#ifdef __CUDA_ARCH__
+#define DW_UNROLL _Pragma("unroll")
+#else
+#define DW_UNROLL
+#endif
+
 // Checks the launch that was just enqueued (configuration errors, no kernel image, ...).
 #define DW_CUDA_CHECK_LAUNCH() DW_CUDA_CHECK(cudaGetLastError())
+
+// Argument check of a launcher: throws dw::Error(InvalidArgument) "cuda::<op>: <what>"
+// unless ok. A macro so that `what` (a std::string expression) is only built when the
+// check fails: launchers run dozens of times per token, and building their messages up
+// front cost microseconds of host time per launch.
+#define DW_CUDA_REQUIRE(ok, op, what)                                                              \
+    do {                                                                                           \
+        if (!(ok)) ::dw::cuda::detail::failArgument(op, what);                                     \
+    } while (0)
 
 namespace dw::cuda::detail {
 
@@ -67,7 +83,68 @@ DW_HD float bf16ToFloat(uint16_t b) {
 #endif
 }
 
+// 16 bytes from a 16-byte-aligned address.
+DW_HD uint4 load128(const uint8_t* p) {
+#ifdef __CUDA_ARCH__
+    return *reinterpret_cast<const uint4*>(p);
+#else
+    uint4 v;
+    std::memcpy(&v, p, 16);
+    return v;
+#endif
+}
+
+// Float products and sums rounded as written (no FMA contraction chosen by the compiler),
+// so a kernel's result does not depend on how an instantiation happens to be scheduled.
+DW_HD float mulRn(float a, float b) {
+#ifdef __CUDA_ARCH__
+    return __fmul_rn(a, b);
+#else
+    return a * b;
+#endif
+}
+DW_HD float addRn(float a, float b) {
+#ifdef __CUDA_ARCH__
+    return __fadd_rn(a, b);
+#else
+    return a + b;
+#endif
+}
+DW_HD float fmaRn(float a, float b, float c) { // a * b + c, one rounding
+#ifdef __CUDA_ARCH__
+    return __fmaf_rn(a, b, c);
+#else
+    return std::fma(a, b, c);
+#endif
+}
+
+// 16 bytes of a weight matrix from a 16-byte-aligned address: read-only (non-coherent)
+// path, and a 256-byte L2 prefetch hint, so the streaming reads of the mat-vec keep more
+// DRAM bytes in flight per request (sm_80+; weights are read once per token).
+DW_HD uint4 loadWeight128(const uint8_t* p) {
+#ifdef __CUDA_ARCH__
+    uint4 v;
+    asm("ld.global.nc.L2::256B.v4.u32 {%0, %1, %2, %3}, [%4];"
+        : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+        : "l"(p));
+    return v;
+#else
+    return load128(p);
+#endif
+}
+
 // ---- integer helpers -------------------------------------------------------------------
+
+// The low 32 bits of (hi:lo) >> min(shift, 32) (the funnel shift that clamps, so a shift of
+// 32 returns hi).
+DW_HD uint32_t funnelShiftRightClamp(uint32_t lo, uint32_t hi, uint32_t shift) {
+#ifdef __CUDA_ARCH__
+    return __funnelshift_rc(lo, hi, shift);
+#else
+    const uint64_t v = (uint64_t(hi) << 32) | lo;
+    return uint32_t(v >> (shift < 32 ? shift : 32));
+#endif
+}
 
 // acc + sum over the 4 bytes of a and b as signed int8 (the dp4a instruction).
 DW_HD int dot4(uint32_t a, uint32_t b, int acc) {
@@ -141,9 +218,9 @@ inline int64_t ceilDiv(int64_t a, int64_t b) {
     return (a + b - 1) / b;
 }
 
-// Throws dw::Error(InvalidArgument) "cuda::<op>: <what>" unless ok.
-inline void require(bool ok, const char* op, const std::string& what) {
-    if (!ok) throw Error(ErrorCode::InvalidArgument, std::string("cuda::") + op + ": " + what);
+// Throws dw::Error(InvalidArgument) "cuda::<op>: <what>" (DW_CUDA_REQUIRE's failure path).
+[[noreturn]] inline void failArgument(const char* op, const std::string& what) {
+    throw Error(ErrorCode::InvalidArgument, std::string("cuda::") + op + ": " + what);
 }
 
 inline bool isAligned(const void* p, size_t alignment) {

@@ -197,6 +197,20 @@ void synchronize(Stream stream) {
     DW_CUDA_CHECK(cudaStreamSynchronize(stream));
 }
 
+MemoryInfo memoryInfo() {
+    MemoryInfo m;
+    DW_CUDA_CHECK(cudaMemGetInfo(&m.freeBytes, &m.totalBytes));
+    return m;
+}
+
+void copyAsync(void* dst, const void* src, size_t bytes, CopyKind kind, Stream stream) {
+    if (bytes == 0) return;
+    const cudaMemcpyKind k = kind == CopyKind::HostToDevice   ? cudaMemcpyHostToDevice
+                             : kind == CopyKind::DeviceToHost ? cudaMemcpyDeviceToHost
+                                                              : cudaMemcpyDeviceToDevice;
+    DW_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, k, stream));
+}
+
 // ---- DeviceBuffer ----------------------------------------------------------------------
 
 DeviceBuffer::DeviceBuffer(size_t bytes) : m_bytes(bytes) {

@@ -65,6 +65,18 @@ const char* cudaErrorName(int code);
 // Blocks until all work queued on `stream` is done (checked).
 void synchronize(Stream stream);
 
+// Free and total bytes of device memory on the current device (cudaMemGetInfo).
+struct MemoryInfo {
+    size_t freeBytes = 0;
+    size_t totalBytes = 0;
+};
+MemoryInfo memoryInfo();
+
+// cudaMemcpyAsync on `stream` (checked). Host memory may be pageable (the copy is then
+// synchronous with respect to the host, as CUDA documents).
+enum class CopyKind { HostToDevice, DeviceToHost, DeviceToDevice };
+void copyAsync(void* dst, const void* src, size_t bytes, CopyKind kind, Stream stream);
+
 // ---- device memory ---------------------------------------------------------------------
 
 // Owns one cudaMalloc allocation (moveable, not copyable). A failed allocation throws

@@ -17,6 +17,14 @@ int slicesPerBlock(DType t);
 // (k / 32 blocks of 36 bytes), summed over every block and slice with Block<t>::load/dot.
 float vecDotQ8_1(DType t, const void* weightRow, const void* q8Row, int64_t k);
 
+// Row `row` of a matrix (n rows rowStride bytes apart, starting at `matrix`) times one
+// activation row in the split Q8_1 layout (cuda::quantizeQ8_1Split), through the lane
+// pieces of the fast mat-vec (quant_lanes.cuh): every lane of every warp step, with the
+// kernel's alignment choice and its 16-byte windows taken relative to `matrix` and never
+// past the matrix end, as on the device.
+float vecDotQ8_1Split(DType t, const void* matrix, size_t rowStride, int64_t n, int64_t row,
+                      const void* splitRow, int64_t k);
+
 // k values of a quantized row through Block<t>::dequant32 (the get_rows/GEMM path).
 void dequantizeRow(DType t, const void* src, float* dst, int64_t k);
 

@@ -139,12 +139,12 @@ void launchType(const MatView& w, const int32_t* ids, int64_t row0, int64_t nOut
 template <typename O>
 void launch(const char* op, const MatView& w, const int32_t* ids, int64_t row0, int64_t nOut,
             O* out, Stream stream) {
-    using detail::require;
     const int align = typeAlignment(w.type);
-    require(detail::isAligned(w.data, size_t(align)) && w.rowStride % size_t(align) == 0, op,
-            "w.data and w.rowStride must be " + std::to_string(align) + "-byte aligned for " +
-                std::string(dtypeName(w.type)));
-    require(detail::ceilDiv(w.k, 32 * kThreads) <= detail::kMaxGridX, op, "w.k too large");
+    DW_CUDA_REQUIRE(detail::isAligned(w.data, size_t(align)) && w.rowStride % size_t(align) == 0,
+                    op,
+                    "w.data and w.rowStride must be " + std::to_string(align) +
+                        "-byte aligned for " + std::string(dtypeName(w.type)));
+    DW_CUDA_REQUIRE(detail::ceilDiv(w.k, 32 * kThreads) <= detail::kMaxGridX, op, "w.k too large");
     switch (w.type) {
     case DType::Q4_0:
         return launchType<DType::Q4_0>(w, ids, row0, nOut, out, stream);
@@ -177,9 +177,9 @@ void launch(const char* op, const MatView& w, const int32_t* ids, int64_t row0, 
 
 void getRows(const MatView& w, const int32_t* ids, int64_t nIds, float* out, Stream stream) {
     detail::checkMatView(w, "getRows");
-    detail::require(ids != nullptr && out != nullptr, "getRows", "ids and out must not be null");
-    detail::require(nIds > 0, "getRows", "nIds = " + std::to_string(nIds) + " must be > 0");
-    detail::require(detail::isAligned(ids, 4) && detail::isAligned(out, 4), "getRows",
+    DW_CUDA_REQUIRE(ids != nullptr && out != nullptr, "getRows", "ids and out must not be null");
+    DW_CUDA_REQUIRE(nIds > 0, "getRows", "nIds = " + std::to_string(nIds) + " must be > 0");
+    DW_CUDA_REQUIRE(detail::isAligned(ids, 4) && detail::isAligned(out, 4), "getRows",
                     "ids and out must be 4-byte aligned");
     launch("getRows", w, ids, 0, nIds, out, stream);
 }
@@ -187,9 +187,9 @@ void getRows(const MatView& w, const int32_t* ids, int64_t nIds, float* out, Str
 void dequantizeRowsBf16(const MatView& w, int64_t row0, int64_t nRows, uint16_t* out,
                         Stream stream) {
     detail::checkMatView(w, "dequantizeRowsBf16");
-    detail::require(out != nullptr && detail::isAligned(out, 2), "dequantizeRowsBf16",
+    DW_CUDA_REQUIRE(out != nullptr && detail::isAligned(out, 2), "dequantizeRowsBf16",
                     "out must be a non-null, 2-byte aligned pointer");
-    detail::require(row0 >= 0 && nRows > 0 && row0 + nRows <= w.n, "dequantizeRowsBf16",
+    DW_CUDA_REQUIRE(row0 >= 0 && nRows > 0 && row0 + nRows <= w.n, "dequantizeRowsBf16",
                     "rows [" + std::to_string(row0) + ", " + std::to_string(row0 + nRows) +
                         ") are outside the matrix's " + std::to_string(w.n) + " rows");
     launch("dequantizeRowsBf16", w, nullptr, row0, nRows, out, stream);

@@ -43,9 +43,9 @@ unsigned gridFor(int64_t n) {
 }
 
 void check(const char* op, const void* a, const void* b, const void* out, int64_t n) {
-    detail::require(a != nullptr && b != nullptr && out != nullptr, op,
+    DW_CUDA_REQUIRE(a != nullptr && b != nullptr && out != nullptr, op,
                     "pointers must not be null");
-    detail::require(n > 0, op, "n = " + std::to_string(n) + " must be > 0");
+    DW_CUDA_REQUIRE(n > 0, op, "n = " + std::to_string(n) + " must be > 0");
 }
 
 } // namespace

@@ -7,6 +7,8 @@
 #include "cuda/mat_view_check.h"
 #include "cuda/ops.h"
 
+#include <algorithm>
+
 namespace dw::cuda {
 
 namespace {
@@ -145,7 +147,7 @@ void launchVec(const MatView& w, const float* x, int64_t nTokens, float* y, Stre
 
 template <DType T>
 void launchType(const MatView& w, const float* x, int64_t nTokens, float* y, Stream stream) {
-    detail::require(detail::isAligned(w.data, FloatWeight<T>::kBytes) &&
+    DW_CUDA_REQUIRE(detail::isAligned(w.data, FloatWeight<T>::kBytes) &&
                         w.rowStride % FloatWeight<T>::kBytes == 0,
                     "matVecFloat", "w.data and w.rowStride must be aligned to the element size");
     const bool vec = w.k % 8 == 0 && detail::isAligned(w.data, 16) && w.rowStride % 16 == 0 &&
@@ -159,15 +161,15 @@ void launchType(const MatView& w, const float* x, int64_t nTokens, float* y, Str
 } // namespace
 
 void matVecFloat(const MatView& w, const float* x, int64_t nTokens, float* y, Stream stream) {
-    using detail::require;
     detail::checkMatView(w, "matVecFloat");
-    require(x != nullptr && y != nullptr, "matVecFloat", "x and y must not be null");
-    require(nTokens >= 1 && nTokens <= kMatVecMaxTokens, "matVecFloat",
-            "nTokens = " + std::to_string(nTokens) + " must be in 1.." +
-                std::to_string(kMatVecMaxTokens) + " (use matmul for more)");
-    require(w.n <= detail::kMaxGridX, "matVecFloat", "w.n = " + std::to_string(w.n) + " too large");
-    require(detail::isAligned(x, 4) && detail::isAligned(y, 4), "matVecFloat",
-            "x and y must be 4-byte aligned");
+    DW_CUDA_REQUIRE(x != nullptr && y != nullptr, "matVecFloat", "x and y must not be null");
+    DW_CUDA_REQUIRE(nTokens >= 1 && nTokens <= kMatVecMaxTokens, "matVecFloat",
+                    "nTokens = " + std::to_string(nTokens) + " must be in 1.." +
+                        std::to_string(kMatVecMaxTokens) + " (use matmul for more)");
+    DW_CUDA_REQUIRE(w.n <= detail::kMaxGridX, "matVecFloat",
+                    "w.n = " + std::to_string(w.n) + " too large");
+    DW_CUDA_REQUIRE(detail::isAligned(x, 4) && detail::isAligned(y, 4), "matVecFloat",
+                    "x and y must be 4-byte aligned");
     switch (w.type) {
     case DType::F32:
         return launchType<DType::F32>(w, x, nTokens, y, stream);
@@ -185,22 +187,29 @@ void matVecFloat(const MatView& w, const float* x, int64_t nTokens, float* y, St
 size_t matVecScratchBytes(const MatView& w, int64_t nTokens) {
     detail::checkMatView(w, "matVecScratchBytes");
     if (!dtypeTraits(w.type).quantized || nTokens <= 0) return 0;
-    return size_t(nTokens) * q8_1RowBytes(w.k);
+    return size_t(nTokens) * std::max(q8_1RowBytes(w.k), q8_1SplitRowBytes(w.k));
 }
 
 void matVec(const MatView& w, const float* x, int64_t nTokens, float* y, void* actScratch,
             size_t actScratchBytes, Stream stream) {
     detail::checkMatView(w, "matVec");
     if (!dtypeTraits(w.type).quantized) return matVecFloat(w, x, nTokens, y, stream);
-    detail::require(nTokens >= 1 && nTokens <= kMatVecMaxTokens, "matVec",
+    DW_CUDA_REQUIRE(nTokens >= 1 && nTokens <= kMatVecMaxTokens, "matVec",
                     "nTokens = " + std::to_string(nTokens) + " must be in 1.." +
                         std::to_string(kMatVecMaxTokens));
     const size_t need = matVecScratchBytes(w, nTokens);
-    detail::require(actScratch != nullptr && actScratchBytes >= need, "matVec",
+    DW_CUDA_REQUIRE(actScratch != nullptr && actScratchBytes >= need, "matVec",
                     "actScratchBytes = " + std::to_string(actScratchBytes) + " is below the " +
                         std::to_string(need) + " bytes the Q8_1 activations need");
-    quantizeQ8_1(x, actScratch, w.k, nTokens, stream);
-    matVecQ8_1(w, actScratch, nTokens, y, stream);
+    if (detail::isAligned(w.data, 16)) {
+        DW_CUDA_REQUIRE(detail::isAligned(actScratch, 16), "matVec",
+                        "actScratch must be 16-byte aligned");
+        quantizeQ8_1Split(x, actScratch, w.k, nTokens, stream);
+        matVecQ8_1Split(w, actScratch, nTokens, y, stream);
+    } else {
+        quantizeQ8_1(x, actScratch, w.k, nTokens, stream);
+        matVecQ8_1(w, actScratch, nTokens, y, stream);
+    }
 }
 
 } // namespace dw::cuda

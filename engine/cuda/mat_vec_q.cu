@@ -84,13 +84,12 @@ void launchFor(const MatView& w, const void* xq, int64_t nTokens, float* y, Stre
 template <DType T>
 void launchType(const MatView& w, const void* xq, int64_t nTokens, float* y, Stream stream) {
     using B = detail::Block<T>;
-    using detail::require;
-    const std::string type(dtypeName(T));
-    require(w.k / B::kElems * B::kSlices <= INT_MAX, "matVecQ8_1",
-            "w.k = " + std::to_string(w.k) + " is too large for one row");
-    require(detail::isAligned(w.data, B::kAlign) && w.rowStride % B::kAlign == 0, "matVecQ8_1",
-            "w.data and w.rowStride must be " + std::to_string(B::kAlign) + "-byte aligned for " +
-                type);
+    DW_CUDA_REQUIRE(w.k / B::kElems * B::kSlices <= INT_MAX, "matVecQ8_1",
+                    "w.k = " + std::to_string(w.k) + " is too large for one row");
+    DW_CUDA_REQUIRE(detail::isAligned(w.data, B::kAlign) && w.rowStride % B::kAlign == 0,
+                    "matVecQ8_1",
+                    "w.data and w.rowStride must be " + std::to_string(B::kAlign) +
+                        "-byte aligned for " + std::string(dtypeName(T)));
     if (nTokens == 1)
         launchFor<T, 1>(w, xq, nTokens, y, stream);
     else if (nTokens == 2)
@@ -104,15 +103,15 @@ void launchType(const MatView& w, const void* xq, int64_t nTokens, float* y, Str
 } // namespace
 
 void matVecQ8_1(const MatView& w, const void* xq, int64_t nTokens, float* y, Stream stream) {
-    using detail::require;
     detail::checkMatView(w, "matVecQ8_1");
-    require(xq != nullptr && y != nullptr, "matVecQ8_1", "xq and y must not be null");
-    require(nTokens >= 1 && nTokens <= kMatVecMaxTokens, "matVecQ8_1",
-            "nTokens = " + std::to_string(nTokens) + " must be in 1.." +
-                std::to_string(kMatVecMaxTokens) + " (use matmul for more)");
-    require(w.n <= detail::kMaxGridX, "matVecQ8_1", "w.n = " + std::to_string(w.n) + " too large");
-    require(detail::isAligned(xq, 4) && detail::isAligned(y, 4), "matVecQ8_1",
-            "xq and y must be 4-byte aligned");
+    DW_CUDA_REQUIRE(xq != nullptr && y != nullptr, "matVecQ8_1", "xq and y must not be null");
+    DW_CUDA_REQUIRE(nTokens >= 1 && nTokens <= kMatVecMaxTokens, "matVecQ8_1",
+                    "nTokens = " + std::to_string(nTokens) + " must be in 1.." +
+                        std::to_string(kMatVecMaxTokens) + " (use matmul for more)");
+    DW_CUDA_REQUIRE(w.n <= detail::kMaxGridX, "matVecQ8_1",
+                    "w.n = " + std::to_string(w.n) + " too large");
+    DW_CUDA_REQUIRE(detail::isAligned(xq, 4) && detail::isAligned(y, 4), "matVecQ8_1",
+                    "xq and y must be 4-byte aligned");
     switch (w.type) {
     case DType::Q4_0:
         return launchType<DType::Q4_0>(w, xq, nTokens, y, stream);

@@ -38,6 +38,22 @@ Blas::~Blas() {
     if (m_handle) cublasDestroy(m_handle);
 }
 
+void Blas::setWorkspace(void* ptr, size_t bytes) {
+    DW_CUDA_REQUIRE(ptr != nullptr && detail::isAligned(ptr, 256), "Blas::setWorkspace",
+                    "the workspace must be a non-null, 256-byte aligned device pointer");
+    DW_CUBLAS_CHECK(cublasSetWorkspace(m_handle, ptr, bytes));
+    m_workspace = ptr;
+    m_workspaceBytes = bytes;
+}
+
+void Blas::bind(Stream stream) {
+    if (m_bound && stream == m_stream) return;
+    DW_CUBLAS_CHECK(cublasSetStream(m_handle, stream));
+    if (m_workspace) DW_CUBLAS_CHECK(cublasSetWorkspace(m_handle, m_workspace, m_workspaceBytes));
+    m_stream = stream;
+    m_bound = true;
+}
+
 size_t matmulScratchBytes(const MatView& w, int64_t nTokens) {
     detail::checkMatView(w, "matmulScratchBytes");
     if (w.type == DType::F32 || nTokens <= 0) return 0;
@@ -46,24 +62,25 @@ size_t matmulScratchBytes(const MatView& w, int64_t nTokens) {
 
 void matmul(Blas& blas, const MatView& w, const float* x, int64_t nTokens, float* y, void* scratch,
             size_t scratchBytes, Stream stream) {
-    using detail::require;
     detail::checkMatView(w, "matmul");
-    require(x != nullptr && y != nullptr, "matmul", "x and y must not be null");
-    require(nTokens >= 1 && nTokens <= INT_MAX, "matmul",
-            "nTokens = " + std::to_string(nTokens) + " must be in 1.." + std::to_string(INT_MAX));
-    require(w.k <= INT_MAX && w.n <= INT_MAX, "matmul",
-            "shape [" + std::to_string(w.k) + ", " + std::to_string(w.n) +
-                "] exceeds cuBLAS's int dimensions");
-    require(detail::isAligned(x, 4) && detail::isAligned(y, 4), "matmul",
-            "x and y must be 4-byte aligned");
+    DW_CUDA_REQUIRE(x != nullptr && y != nullptr, "matmul", "x and y must not be null");
+    DW_CUDA_REQUIRE(nTokens >= 1 && nTokens <= INT_MAX, "matmul",
+                    "nTokens = " + std::to_string(nTokens) + " must be in 1.." +
+                        std::to_string(INT_MAX));
+    DW_CUDA_REQUIRE(w.k <= INT_MAX && w.n <= INT_MAX, "matmul",
+                    "shape [" + std::to_string(w.k) + ", " + std::to_string(w.n) +
+                        "] exceeds cuBLAS's int dimensions");
+    DW_CUDA_REQUIRE(detail::isAligned(x, 4) && detail::isAligned(y, 4), "matmul",
+                    "x and y must be 4-byte aligned");
     cublasHandle_t h = blas.handle();
-    DW_CUBLAS_CHECK(cublasSetStream(h, stream));
+    blas.bind(stream);
     const float alpha = 1.0f, beta = 0.0f;
     const int n = int(w.n), k = int(w.k), t = int(nTokens);
 
     if (w.type == DType::F32) {
-        require(w.rowStride % 4 == 0 && w.rowStride / 4 <= size_t(INT_MAX), "matmul",
-                "w.rowStride = " + std::to_string(w.rowStride) + " must be a multiple of 4");
+        DW_CUDA_REQUIRE(w.rowStride % 4 == 0 && w.rowStride / 4 <= size_t(INT_MAX), "matmul",
+                        "w.rowStride = " + std::to_string(w.rowStride) +
+                            " must be a multiple of 4");
         DW_CUBLAS_CHECK(cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, n, t, k, &alpha, w.data,
                                      CUDA_R_32F, int(w.rowStride / 4), x, CUDA_R_32F, k, &beta, y,
                                      CUDA_R_32F, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
@@ -72,12 +89,12 @@ void matmul(Blas& blas, const MatView& w, const float* x, int64_t nTokens, float
 
     const size_t xBytes = activationBytes(w, nTokens);
     const size_t rowBf16 = size_t(w.k) * 2;
-    require(scratch != nullptr && detail::isAligned(scratch, 256) &&
-                scratchBytes >= xBytes + rowBf16,
-            "matmul",
-            "scratchBytes = " + std::to_string(scratchBytes) + " must be at least " +
-                std::to_string(xBytes + rowBf16) + " (256-byte aligned; matmulScratchBytes() = " +
-                std::to_string(matmulScratchBytes(w, nTokens)) + " is fastest)");
+    DW_CUDA_REQUIRE(
+        scratch != nullptr && detail::isAligned(scratch, 256) && scratchBytes >= xBytes + rowBf16,
+        "matmul",
+        "scratchBytes = " + std::to_string(scratchBytes) + " must be at least " +
+            std::to_string(xBytes + rowBf16) + " (256-byte aligned; matmulScratchBytes() = " +
+            std::to_string(matmulScratchBytes(w, nTokens)) + " is fastest)");
     auto* xBf16 = static_cast<uint16_t*>(scratch);
     auto* wBf16 = reinterpret_cast<uint16_t*>(static_cast<uint8_t*>(scratch) + xBytes);
     const int64_t slabRows = std::min<int64_t>(w.n, int64_t((scratchBytes - xBytes) / rowBf16));

@@ -44,19 +44,33 @@ inline size_t q8_1RowBytes(int64_t k) {
 // x: [k, nRows] f32 -> q: nRows rows of q8_1RowBytes(k) bytes. k % 32 == 0.
 void quantizeQ8_1(const float* x, void* q, int64_t k, int64_t nRows, Stream stream);
 
-// ---- mat-vec for decode (mat_vec.cu, mat_vec_q.cu) -------------------------------------
+// The same values in the split layout the fast mat-vec reads: per row the k int8 quants,
+// then k/32 (half d, half s) pairs, the row padded to q8_1SplitRowBytes(k) (a multiple of
+// 16). q must be 16-byte aligned. Block j's d, s and q equal quantizeQ8_1's to the bit.
+size_t q8_1SplitRowBytes(int64_t k);
+void quantizeQ8_1Split(const float* x, void* q, int64_t k, int64_t nRows, Stream stream);
+
+// ---- mat-vec for decode (mat_vec.cu, mat_vec_q.cu, mat_vec_split.cu) ------------------
 
 inline constexpr int kMatVecMaxTokens = 8;
 
 // y[t * w.n + r] = sum_j W[r][j] * x[t * w.k + j] for t < nTokens (1..8), r < w.n.
 // Quantized types: xq holds the nTokens activation rows already quantized by quantizeQ8_1
 // (each row q8_1RowBytes(w.k) bytes, rows contiguous). Integer dp4a products per block.
+// The first kernel (4-byte weight loads), kept as the comparison point of bench_cuda and
+// as matVec's path for matrices that are not 16-byte aligned.
 void matVecQ8_1(const MatView& w, const void* xq, int64_t nTokens, float* y, Stream stream);
+// The fast kernel (mat_vec_split.cu): xq holds nTokens rows quantized by quantizeQ8_1Split
+// (q8_1SplitRowBytes(w.k) bytes apart, 16-byte aligned); w.data must be 16-byte aligned.
+// Same products as matVecQ8_1 (same offset/min conventions), summed in another order, and
+// each token's result is the same bits whatever nTokens is.
+void matVecQ8_1Split(const MatView& w, const void* xq, int64_t nTokens, float* y, Stream stream);
 // Float weights (F32, F16, BF16): x is [w.k, nTokens] f32; fp32 accumulation.
 void matVecFloat(const MatView& w, const float* x, int64_t nTokens, float* y, Stream stream);
 
-// Both in one: quantizes x into `actScratch` (matVecScratchBytes bytes, 4-byte aligned)
-// when the weight is quantized, then multiplies.
+// Both in one: quantizes x into `actScratch` (matVecScratchBytes bytes, 16-byte aligned)
+// when the weight is quantized, then multiplies: the split kernel when w.data is 16-byte
+// aligned, else quantizeQ8_1 + matVecQ8_1.
 size_t matVecScratchBytes(const MatView& w, int64_t nTokens);
 void matVec(const MatView& w, const float* x, int64_t nTokens, float* y, void* actScratch,
             size_t actScratchBytes, Stream stream);
@@ -65,6 +79,9 @@ void matVec(const MatView& w, const float* x, int64_t nTokens, float* y, void* a
 
 // A cuBLAS handle (owned). One per stream: results are reproducible when a handle and its
 // workspace are not shared between streams (CUDA_FACTS 11.3).
+// The workspace size cuBLAS recommends for Hopper (the largest of its recommendations).
+inline constexpr size_t kBlasWorkspaceBytes = size_t(32) << 20;
+
 class Blas {
 public:
     Blas();
@@ -72,9 +89,19 @@ public:
     Blas(const Blas&) = delete;
     Blas& operator=(const Blas&) = delete;
     cublasContext* handle() const { return m_handle; }
+    // Gives cuBLAS a workspace of ours (device memory, 256-byte aligned, owned by the
+    // caller), so it allocates nothing while a forward pass runs (cublasSetWorkspace).
+    void setWorkspace(void* ptr, size_t bytes);
+    // Makes the handle work on `stream` (cublasSetStream only when it changes, then the
+    // workspace again: cublasSetStream resets it to cuBLAS's own pool).
+    void bind(Stream stream);
 
 private:
     cublasContext* m_handle = nullptr;
+    Stream m_stream = nullptr;
+    bool m_bound = false;
+    void* m_workspace = nullptr;
+    size_t m_workspaceBytes = 0;
 };
 
 // Scratch for matmul: the activations in BF16 plus a slab of dequantized weight rows.
@@ -126,6 +153,10 @@ void softmax(float* x, int64_t n, int64_t nRows, Stream stream);
 // out = a + b; out = x * s (n values; out may alias an input).
 void add(const float* a, const float* b, float* out, int64_t n, Stream stream);
 void scale(const float* x, float s, float* out, int64_t n, Stream stream);
+// y[r * n + i] += b[i] for nRows rows of n values (a bias added to every token's row).
+void addRows(float* y, const float* b, int64_t n, int64_t nRows, Stream stream);
+// x = cap * tanh(x / cap), n values in place (gemma's final-logit soft-capping); cap > 0.
+void softcap(float* x, float cap, int64_t n, Stream stream);
 
 // out[r] = index of the largest value of row r (nRows rows of n values). Ties -> the
 // lowest index; NaN values are ignored; a row without a non-NaN value gives 0.

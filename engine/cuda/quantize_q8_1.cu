@@ -34,17 +34,16 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
 } // namespace
 
 void quantizeQ8_1(const float* x, void* q, int64_t k, int64_t nRows, Stream stream) {
-    using detail::require;
-    require(x != nullptr && q != nullptr, "quantizeQ8_1", "x and q must not be null");
-    require(k > 0 && k % 32 == 0, "quantizeQ8_1",
-            "k = " + std::to_string(k) + " must be a positive multiple of 32");
-    require(nRows > 0, "quantizeQ8_1", "nRows = " + std::to_string(nRows) + " must be > 0");
-    require(detail::isAligned(x, 4) && detail::isAligned(q, 4), "quantizeQ8_1",
-            "x and q must be 4-byte aligned");
+    DW_CUDA_REQUIRE(x != nullptr && q != nullptr, "quantizeQ8_1", "x and q must not be null");
+    DW_CUDA_REQUIRE(k > 0 && k % 32 == 0, "quantizeQ8_1",
+                    "k = " + std::to_string(k) + " must be a positive multiple of 32");
+    DW_CUDA_REQUIRE(nRows > 0, "quantizeQ8_1", "nRows = " + std::to_string(nRows) + " must be > 0");
+    DW_CUDA_REQUIRE(detail::isAligned(x, 4) && detail::isAligned(q, 4), "quantizeQ8_1",
+                    "x and q must be 4-byte aligned");
     const int64_t totalBlocks = nRows * (k / 32);
     const int64_t grid = detail::ceilDiv(totalBlocks, kWarpsPerBlock);
-    require(grid <= detail::kMaxGridX, "quantizeQ8_1",
-            "nRows * k = " + std::to_string(nRows * k) + " values exceed one launch");
+    DW_CUDA_REQUIRE(grid <= detail::kMaxGridX, "quantizeQ8_1",
+                    "nRows * k = " + std::to_string(nRows * k) + " values exceed one launch");
     quantizeQ8_1Kernel<<<unsigned(grid), kWarpsPerBlock * 32, 0, stream>>>(
         x, static_cast<uint8_t*>(q), totalBlocks);
     DW_CUDA_CHECK_LAUNCH();

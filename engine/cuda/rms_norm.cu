@@ -30,14 +30,14 @@ __global__ void __launch_bounds__(kThreads)
 
 void rmsNorm(const float* x, const float* w, float* y, int64_t n, int64_t nRows, float eps,
              Stream stream) {
-    using detail::require;
-    require(x != nullptr && y != nullptr, "rmsNorm", "x and y must not be null");
-    require(n > 0 && nRows > 0, "rmsNorm",
-            "n = " + std::to_string(n) + " and nRows = " + std::to_string(nRows) +
-                " must be positive");
-    require(nRows <= detail::kMaxGridX, "rmsNorm",
-            "nRows = " + std::to_string(nRows) + " exceeds " + std::to_string(detail::kMaxGridX));
-    require(eps >= 0.0f, "rmsNorm", "eps = " + std::to_string(eps) + " must be >= 0");
+    DW_CUDA_REQUIRE(x != nullptr && y != nullptr, "rmsNorm", "x and y must not be null");
+    DW_CUDA_REQUIRE(n > 0 && nRows > 0, "rmsNorm",
+                    "n = " + std::to_string(n) + " and nRows = " + std::to_string(nRows) +
+                        " must be positive");
+    DW_CUDA_REQUIRE(nRows <= detail::kMaxGridX, "rmsNorm",
+                    "nRows = " + std::to_string(nRows) + " exceeds " +
+                        std::to_string(detail::kMaxGridX));
+    DW_CUDA_REQUIRE(eps >= 0.0f, "rmsNorm", "eps = " + std::to_string(eps) + " must be >= 0");
     rmsNormKernel<<<unsigned(nRows), kThreads, 0, stream>>>(x, w, y, n, eps);
     DW_CUDA_CHECK_LAUNCH();
 }

@@ -64,21 +64,20 @@ float yarnCorrDim(int nRot, int nCtxOrig, float r, float base) {
 
 void rope(float* x, int64_t nTokens, int nHeads, int headDim, const int32_t* pos,
           const RopeConfig& cfg, Stream stream) {
-    using detail::require;
-    require(x != nullptr && pos != nullptr, "rope", "x and pos must not be null");
-    require(nTokens > 0 && nTokens <= detail::kMaxGridX, "rope",
-            "nTokens = " + std::to_string(nTokens) + " out of range");
-    require(nHeads > 0 && headDim > 0, "rope",
-            "nHeads = " + std::to_string(nHeads) + " and headDim = " + std::to_string(headDim) +
-                " must be positive");
-    require(cfg.nRot > 0 && cfg.nRot % 2 == 0 && cfg.nRot <= headDim, "rope",
-            "cfg.nRot = " + std::to_string(cfg.nRot) + " must be even and in 2.." +
-                std::to_string(headDim) + " (headDim)");
-    require(cfg.freqBase > 0.0f && cfg.freqScale > 0.0f, "rope",
-            "cfg.freqBase and cfg.freqScale must be positive");
-    require(cfg.extFactor == 0.0f || cfg.nCtxOrig > 0, "rope",
-            "YaRN (cfg.extFactor = " + std::to_string(cfg.extFactor) +
-                ") needs cfg.nCtxOrig > 0, got " + std::to_string(cfg.nCtxOrig));
+    DW_CUDA_REQUIRE(x != nullptr && pos != nullptr, "rope", "x and pos must not be null");
+    DW_CUDA_REQUIRE(nTokens > 0 && nTokens <= detail::kMaxGridX, "rope",
+                    "nTokens = " + std::to_string(nTokens) + " out of range");
+    DW_CUDA_REQUIRE(nHeads > 0 && headDim > 0, "rope",
+                    "nHeads = " + std::to_string(nHeads) +
+                        " and headDim = " + std::to_string(headDim) + " must be positive");
+    DW_CUDA_REQUIRE(cfg.nRot > 0 && cfg.nRot % 2 == 0 && cfg.nRot <= headDim, "rope",
+                    "cfg.nRot = " + std::to_string(cfg.nRot) + " must be even and in 2.." +
+                        std::to_string(headDim) + " (headDim)");
+    DW_CUDA_REQUIRE(cfg.freqBase > 0.0f && cfg.freqScale > 0.0f, "rope",
+                    "cfg.freqBase and cfg.freqScale must be positive");
+    DW_CUDA_REQUIRE(cfg.extFactor == 0.0f || cfg.nCtxOrig > 0, "rope",
+                    "YaRN (cfg.extFactor = " + std::to_string(cfg.extFactor) +
+                        ") needs cfg.nCtxOrig > 0, got " + std::to_string(cfg.nCtxOrig));
 
     RopeArgs a{};
     a.nHeads = nHeads;

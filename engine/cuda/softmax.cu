@@ -29,13 +29,12 @@ __global__ void __launch_bounds__(kThreads) softmaxKernel(float* x, int64_t n) {
 } // namespace
 
 void softmax(float* x, int64_t n, int64_t nRows, Stream stream) {
-    using detail::require;
-    require(x != nullptr, "softmax", "x must not be null");
-    require(n > 0 && nRows > 0, "softmax",
-            "n = " + std::to_string(n) + " and nRows = " + std::to_string(nRows) +
-                " must be positive");
-    require(nRows <= detail::kMaxGridX, "softmax",
-            "nRows = " + std::to_string(nRows) + " too large");
+    DW_CUDA_REQUIRE(x != nullptr, "softmax", "x must not be null");
+    DW_CUDA_REQUIRE(n > 0 && nRows > 0, "softmax",
+                    "n = " + std::to_string(n) + " and nRows = " + std::to_string(nRows) +
+                        " must be positive");
+    DW_CUDA_REQUIRE(nRows <= detail::kMaxGridX, "softmax",
+                    "nRows = " + std::to_string(nRows) + " too large");
     softmaxKernel<<<unsigned(nRows), kThreads, 0, stream>>>(x, n);
     DW_CUDA_CHECK_LAUNCH();
 }

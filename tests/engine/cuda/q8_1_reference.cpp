@@ -151,6 +151,54 @@ std::vector<uint8_t> quantizeQ8_1(const float* x, int64_t k, int64_t nRows) {
     return out;
 }
 
+std::vector<uint8_t> toSplitLayout(const std::vector<uint8_t>& q8_1, int64_t k, int64_t nRows,
+                                   size_t splitRowBytes) {
+    std::vector<uint8_t> out(splitRowBytes * size_t(nRows), 0);
+    for (int64_t r = 0; r < nRows; ++r)
+        for (int64_t b = 0; b < k / 32; ++b) {
+            const uint8_t* in = q8_1.data() + size_t(r * (k / 32) + b) * 36;
+            uint8_t* row = out.data() + size_t(r) * splitRowBytes;
+            std::memcpy(row + b * 32, in + 4, 32);
+            std::memcpy(row + k + b * 4, in, 4);
+        }
+    return out;
+}
+
+std::vector<uint8_t> fromSplitLayout(const std::vector<uint8_t>& split, int64_t k, int64_t nRows,
+                                     size_t splitRowBytes) {
+    std::vector<uint8_t> out(size_t(nRows * (k / 32)) * 36);
+    for (int64_t r = 0; r < nRows; ++r)
+        for (int64_t b = 0; b < k / 32; ++b) {
+            uint8_t* o = out.data() + size_t(r * (k / 32) + b) * 36;
+            const uint8_t* row = split.data() + size_t(r) * splitRowBytes;
+            std::memcpy(o + 4, row + b * 32, 32);
+            std::memcpy(o, row + k + b * 4, 4);
+        }
+    return out;
+}
+
+std::vector<double> rowNorms(DType t, const uint8_t* w, int64_t k, int64_t n, size_t rowStride) {
+    std::vector<double> out(static_cast<size_t>(n));
+    std::vector<float> row(static_cast<size_t>(k));
+    for (int64_t r = 0; r < n; ++r) {
+        dequantize(t, w + size_t(r) * rowStride, row.data(), k);
+        double s = 0.0;
+        for (float v : row) s += double(v) * v;
+        out[size_t(r)] = std::sqrt(s);
+    }
+    return out;
+}
+
+std::vector<double> rowNorms(const float* x, int64_t k, int64_t nRows) {
+    std::vector<double> out(static_cast<size_t>(nRows));
+    for (int64_t r = 0; r < nRows; ++r) {
+        double s = 0.0;
+        for (int64_t j = 0; j < k; ++j) s += double(x[r * k + j]) * x[r * k + j];
+        out[size_t(r)] = std::sqrt(s);
+    }
+    return out;
+}
+
 double dotQ8_1(DType t, const uint8_t* weightRow, const uint8_t* q8Row, int64_t k) {
     double r = 0.0;
     for (int64_t g = 0; g < k / 32; ++g) {

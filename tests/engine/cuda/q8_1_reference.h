@@ -21,6 +21,19 @@ const std::vector<DType>& floatTypes();     // F32, F16, BF16
 // d = amax / 127 (as half), q = round-half-even(x / d), s = sum of x (as half).
 std::vector<uint8_t> quantizeQ8_1(const float* x, int64_t k, int64_t nRows);
 
+// The same blocks in the split layout of cuda::quantizeQ8_1Split: per row the k quants,
+// then k/32 (d, s) half pairs, rows `splitRowBytes` apart (padding zero).
+std::vector<uint8_t> toSplitLayout(const std::vector<uint8_t>& q8_1, int64_t k, int64_t nRows,
+                                   size_t splitRowBytes);
+// And back to 36-byte blocks.
+std::vector<uint8_t> fromSplitLayout(const std::vector<uint8_t>& split, int64_t k, int64_t nRows,
+                                     size_t splitRowBytes);
+
+// Euclidean norms of the n dequantized rows of a weight matrix.
+std::vector<double> rowNorms(DType t, const uint8_t* w, int64_t k, int64_t n, size_t rowStride);
+// Euclidean norms of nRows rows of k floats.
+std::vector<double> rowNorms(const float* x, int64_t k, int64_t nRows);
+
 // sum over the row's 32-element groups of d_a * sum(scale_i * n_i * q_i) + offset term,
 // where the offset term is off * s_a for Q4_0/Q4_1/Q5_0/Q5_1 and off * d_a * sum(q_i) for
 // the K-quants (CUDA_FACTS 2.3).

@@ -1,11 +1,13 @@
-// Decode mat-vec against its CPU twins: the Q8_1 activation quantizer, the quantized
-// mat-vec (vs a CPU Q8_1 dot of the same activation bytes, vs the float product of the
-// dequantized weights, vs cpu::matmul) and the float-weight mat-vec.
+// Decode mat-vec against its CPU twins: the Q8_1 activation quantizers (36-byte blocks and
+// the split layout), both quantized mat-vec kernels (vs a CPU Q8_1 dot of the same
+// activation bytes, vs the float product of the dequantized weights, vs cpu::matmul) and
+// the float-weight mat-vec.
 #include "core/fp16.h"
 #include "core/thread_pool.h"
 #include "cpu/ops.h"
 #include "cuda/ops.h"
 #include "cuda_test_util.h"
+#include "deepwell/error.h"
 #include "q8_1_reference.h"
 #include "quant/quant.h"
 
@@ -168,22 +170,143 @@ private slots:
         const auto exact = floatReference(p);
         QVERIFY2(nmse(exact, y) < 5e-4,
                  qPrintable(QString("NMSE vs float %1").arg(nmse(exact, y))));
-        // (3) The CPU engine (Q8_0/Q8_1/Q8_K activations).
-        const auto cpu = cpuMatmul(p);
-        QVERIFY2(nmse(cpu, y) < 5e-4,
-                 qPrintable(QString("NMSE vs cpu::matmul %1").arg(nmse(cpu, y))));
+        // (3) The CPU engine (Q8_0/Q8_1/Q8_K activations): see vsCpuEngine.
+        const QString why =
+            vsCpuEngine(cpuMatmul(p), y, n, rowNorms(type, p.w.data(), k, n, p.rowStride),
+                        rowNorms(p.x.data(), k, tokens));
+        QVERIFY2(why.isEmpty(), qPrintable(why));
 
-        // Run twice: bit-identical. And matVec (quantize + multiply) gives the same bits.
+        // Run twice: bit-identical.
         dy.fill(kPoison);
         cuda::matVecQ8_1(mv, dq.data(), tokens, dy.as<float>(), nullptr);
         cuda::synchronize(nullptr);
         QVERIFY(bitIdentical(y, fromDevice<float>(dy, count)));
+    }
+
+    void quantizeQ8_1Split_data() { quantizeQ8_1_data(); }
+
+    // Exactly quantizeQ8_1's bytes, rearranged (q of a row, then its (d, s) pairs).
+    void quantizeQ8_1Split() {
+        DW_REQUIRE_GPU();
+        QFETCH(qint64, k);
+        QFETCH(qint64, rows);
+        auto x = randomActivations(k * rows, 11);
+        for (int i = 32; i < 64 && i < k * rows; ++i) x[size_t(i)] = 0.0f;
+        auto dx = toDevice(x);
+        cuda::DeviceBuffer d36(cuda::q8_1RowBytes(k) * size_t(rows));
+        cuda::quantizeQ8_1(dx.as<float>(), d36.data(), k, rows, nullptr);
+        const size_t rb = cuda::q8_1SplitRowBytes(k);
+        QCOMPARE(rb % 16, size_t(0));
+        QVERIFY(rb >= size_t(k + k / 8));
+        auto dq = poisonedOutput<uint8_t>(rb * size_t(rows));
+        cuda::quantizeQ8_1Split(dx.as<float>(), dq.data(), k, rows, nullptr);
+        cuda::synchronize(nullptr);
+        QVERIFY(guardIntact<uint8_t>(dq, rb * size_t(rows)));
+        const auto split = fromDevice<uint8_t>(dq, rb * size_t(rows));
+        const auto blocks = fromDevice<uint8_t>(d36, cuda::q8_1RowBytes(k) * size_t(rows));
+        QVERIFY(fromSplitLayout(split, k, rows, rb) == blocks);
+    }
+
+    void quantizedSplit_data() { quantized_data(); }
+
+    // The fast kernel: the same three checks as the old one, determinism, and matVec (which
+    // quantizes and picks this kernel for a 16-byte aligned matrix) gives the same bits.
+    void quantizedSplit() {
+        DW_REQUIRE_GPU();
+        QFETCH(DType, type);
+        QFETCH(qint64, k);
+        QFETCH(qint64, n);
+        QFETCH(qint64, tokens);
+        QFETCH(int, pad);
+        const Problem p = makeProblem(type, k, n, tokens, pad, uint32_t(k * 37 + n));
+        auto dw = toDevice(p.w);
+        auto dx = toDevice(p.x);
+        const size_t qRow = cuda::q8_1SplitRowBytes(k);
+        cuda::DeviceBuffer dq(qRow * size_t(tokens));
+        cuda::quantizeQ8_1Split(dx.as<float>(), dq.data(), k, tokens, nullptr);
+        const cuda::MatView mv{type, k, n, dw.data(), p.rowStride};
+        const size_t count = size_t(n * tokens);
+        auto dy = poisonedOutput<float>(count);
+        cuda::matVecQ8_1Split(mv, dq.data(), tokens, dy.as<float>(), nullptr);
+        cuda::synchronize(nullptr);
+        const auto y = fromDevice<float>(dy, count);
+        QCOMPARE(firstNonFinite(y), int64_t(-1));
+        QVERIFY(guardIntact<float>(dy, count));
+
+        // (1) The CPU Q8_1 dot of the very activation values the GPU produced.
+        const auto xq =
+            fromSplitLayout(fromDevice<uint8_t>(dq, qRow * size_t(tokens)), k, tokens, qRow);
+        const size_t blkRow = cuda::q8_1RowBytes(k);
+        std::vector<double> same(count);
+        for (int64_t t = 0; t < tokens; ++t)
+            for (int64_t r = 0; r < n; ++r)
+                same[size_t(t * n + r)] = dotQ8_1(type, p.w.data() + size_t(r) * p.rowStride,
+                                                  xq.data() + size_t(t) * blkRow, k);
+        QVERIFY2(nmse(same, y) < 1e-9,
+                 qPrintable(QString("NMSE vs Q8_1 reference %1").arg(nmse(same, y))));
+        QVERIFY2(
+            maxRelError(same, y) < 1e-5,
+            qPrintable(QString("max rel error vs Q8_1 reference %1").arg(maxRelError(same, y))));
+        // (2) The float product of the dequantized weights.
+        const auto exact = floatReference(p);
+        QVERIFY2(nmse(exact, y) < 5e-4,
+                 qPrintable(QString("NMSE vs float %1").arg(nmse(exact, y))));
+        // (3) The CPU engine.
+        const QString why =
+            vsCpuEngine(cpuMatmul(p), y, n, rowNorms(type, p.w.data(), k, n, p.rowStride),
+                        rowNorms(p.x.data(), k, tokens));
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+
+        dy.fill(kPoison); // run twice: bit-identical
+        cuda::matVecQ8_1Split(mv, dq.data(), tokens, dy.as<float>(), nullptr);
+        cuda::synchronize(nullptr);
+        QVERIFY(bitIdentical(y, fromDevice<float>(dy, count)));
+        // A token alone gives the same bits as in company (the same steps per warp, summed
+        // in the same order, for every token count).
+        for (int64_t t = 0; t < tokens; ++t) {
+            auto one = poisonedOutput<float>(size_t(n));
+            cuda::matVecQ8_1Split(mv, static_cast<const uint8_t*>(dq.data()) + size_t(t) * qRow, 1,
+                                  one.as<float>(), nullptr);
+            cuda::synchronize(nullptr);
+            const std::vector<float> part(y.begin() + t * n, y.begin() + (t + 1) * n);
+            QVERIFY2(bitIdentical(part, fromDevice<float>(one, size_t(n))),
+                     qPrintable(QString("token %1 alone differs").arg(t)));
+        }
         cuda::DeviceBuffer scratch(cuda::matVecScratchBytes(mv, tokens));
         dy.fill(kPoison);
         cuda::matVec(mv, dx.as<float>(), tokens, dy.as<float>(), scratch.data(), scratch.bytes(),
                      nullptr);
         cuda::synchronize(nullptr);
         QVERIFY(bitIdentical(y, fromDevice<float>(dy, count)));
+    }
+
+    // matVec on a matrix that is not 16-byte aligned falls back to quantizeQ8_1 + the old
+    // kernel (same bits as calling them directly); the split kernel refuses it.
+    void matVecUnalignedFallsBack() {
+        DW_REQUIRE_GPU();
+        const DType type = DType::Q8_0;
+        const int64_t k = 512, n = 40, tokens = 3;
+        const Problem p = makeProblem(type, k, n, tokens, 0, 5);
+        cuda::DeviceBuffer dw(p.w.size() + 2);
+        dw.upload(p.w.data(), p.w.size(), 2); // 2-byte aligned: Q8_0's block alignment
+        const void* data = static_cast<const uint8_t*>(dw.data()) + 2;
+        auto dx = toDevice(p.x);
+        const cuda::MatView mv{type, k, n, data, p.rowStride};
+        cuda::DeviceBuffer dq(cuda::q8_1RowBytes(k) * size_t(tokens));
+        cuda::quantizeQ8_1(dx.as<float>(), dq.data(), k, tokens, nullptr);
+        const size_t count = size_t(n * tokens);
+        auto direct = poisonedOutput<float>(count);
+        cuda::matVecQ8_1(mv, dq.data(), tokens, direct.as<float>(), nullptr);
+        cuda::DeviceBuffer scratch(cuda::matVecScratchBytes(mv, tokens));
+        auto viaMatVec = poisonedOutput<float>(count);
+        cuda::matVec(mv, dx.as<float>(), tokens, viaMatVec.as<float>(), scratch.data(),
+                     scratch.bytes(), nullptr);
+        cuda::synchronize(nullptr);
+        const auto a = fromDevice<float>(direct, count);
+        QCOMPARE(firstNonFinite(a), int64_t(-1));
+        QVERIFY(bitIdentical(a, fromDevice<float>(viaMatVec, count)));
+        QVERIFY_THROWS_EXCEPTION(
+            Error, cuda::matVecQ8_1Split(mv, dq.data(), tokens, viaMatVec.as<float>(), nullptr));
     }
 
     void floatWeights_data() {

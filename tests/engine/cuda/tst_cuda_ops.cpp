@@ -1,8 +1,9 @@
 // Per-row and element-wise ops against their CPU twins: rmsNorm, rope (Norm, Neox, YaRN,
-// frequency factors), swiglu, geglu, gelu, softmax, add, scale, argmax.
+// frequency factors), swiglu, geglu, gelu, softmax, add, scale, addRows, softcap, argmax.
 #include "cpu/ops.h"
 #include "cuda/ops.h"
 #include "cuda_test_util.h"
+#include "deepwell/error.h"
 
 #include <QtTest>
 
@@ -238,6 +239,47 @@ private slots:
         cuda::scale(da.as<float>(), 0.125f, da.as<float>(), n, nullptr); // in place
         got = download(da, size_t(n));
         for (int64_t i = 0; i < n; ++i) QCOMPARE(got[size_t(i)], a[size_t(i)] * 0.125f);
+    }
+
+    // The bias of every token's row: one IEEE add each, bit for bit.
+    void addRows() {
+        DW_REQUIRE_GPU();
+        const int64_t n = 1027, rows = 5;
+        const auto y = uniform(n * rows, -5.0f, 5.0f, 12), b = uniform(n, -1.0f, 1.0f, 13);
+        auto dy = poisonedOutput<float>(size_t(n * rows));
+        dy.upload(y.data(), y.size() * 4);
+        auto db = toDevice(b);
+        cuda::addRows(dy.as<float>(), db.as<float>(), n, rows, nullptr);
+        const auto got = download(dy, size_t(n * rows));
+        QVERIFY(guardIntact<float>(dy, size_t(n * rows)));
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t i = 0; i < n; ++i)
+                QCOMPARE(got[size_t(r * n + i)], y[size_t(r * n + i)] + b[size_t(i)]);
+    }
+
+    // cap * tanh(x / cap) as the CPU computes gemma's final soft-capping (tanhf may differ
+    // from std::tanh in the last ulp).
+    void softcap() {
+        DW_REQUIRE_GPU();
+        const int64_t n = 40000;
+        auto x = uniform(n, -200.0f, 200.0f, 14);
+        x[0] = 0.0f;
+        x[1] = 1e30f;
+        auto dx = poisonedOutput<float>(size_t(n));
+        dx.upload(x.data(), x.size() * 4);
+        cuda::softcap(dx.as<float>(), 30.0f, n, nullptr);
+        const auto got = download(dx, size_t(n));
+        QVERIFY(guardIntact<float>(dx, size_t(n)));
+        for (int64_t i = 0; i < n; ++i) {
+            const float ref = 30.0f * std::tanh(x[size_t(i)] / 30.0f);
+            QVERIFY2(
+                std::fabs(got[size_t(i)] - ref) <= 4e-6f * 30.0f,
+                qPrintable(
+                    QString("x = %1: %2 vs %3").arg(x[size_t(i)]).arg(got[size_t(i)]).arg(ref)));
+        }
+        QCOMPARE(got[0], 0.0f);
+        QCOMPARE(got[1], 30.0f);
+        QVERIFY_THROWS_EXCEPTION(dw::Error, cuda::softcap(dx.as<float>(), 0.0f, n, nullptr));
     }
 
     void argmax_data() {
