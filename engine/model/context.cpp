@@ -23,10 +23,21 @@ struct Context::Impl {
         if (nCtx <= 0 || nCtx > (int64_t(1) << 24))
             throw Error(ErrorCode::InvalidArgument,
                         "context size " + std::to_string(nCtx) + " is outside 1..16777216");
-        if (o.device != DeviceKind::Cpu) {
-            const std::string why = model::cudaUnavailableReason();
+        // The CUDA forward pass compiles and is tested against the CPU, but it has not yet
+        // run on a GPU (no device was available when it was written), so Auto stays on the
+        // CPU until it has; --device cuda opts in.
+        constexpr bool kCudaValidated = false;
+        if (o.device == DeviceKind::Auto && !kCudaValidated && model::cudaUnavailableReason(&model->impl()).empty())
+            log().info("running on the CPU: the CUDA backend is not validated on a GPU yet (use --device cuda to try it)");
+        else if (o.device != DeviceKind::Cpu) {
+            const std::string why = model::cudaUnavailableReason(&model->impl());
             if (why.empty()) {
-                forward = model::makeCudaForward(model->impl(), nCtx, nBatch);
+                try {
+                    forward = model::makeCudaForward(model->impl(), nCtx, nBatch);
+                } catch (const Error& e) { // e.g. out of GPU memory: Auto falls back
+                    if (o.device == DeviceKind::Cuda) throw;
+                    log().warn("running on the CPU: {}", e.what());
+                }
             } else if (o.device == DeviceKind::Cuda) {
                 throw Error(ErrorCode::Unsupported, "the GPU cannot be used: " + why);
             } else {
@@ -91,6 +102,10 @@ const std::vector<float>& Context::lastLogits() const { return m->lastLogits; }
 int64_t Context::nPast() const { return m->nPast; }
 int64_t Context::nCtx() const { return m->nCtx; }
 int Context::nThreads() const { return m->forward->nThreads(); }
+std::vector<std::vector<uint64_t>> Context::expertSelectionCounts() const {
+    return m->forward->expertCounts();
+}
+void Context::resetExpertSelectionCounts() { m->forward->resetExpertCounts(); }
 std::string Context::deviceName() const { return m->forward->deviceName(); }
 const Model& Context::model() const { return *m->model; }
 

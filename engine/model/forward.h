@@ -21,6 +21,10 @@ public:
     // "cpu" or the GPU's name, for logs and benchmarks.
     virtual std::string deviceName() const = 0;
     virtual int nThreads() const { return 1; }
+    // Per layer, how often each expert was selected since the last reset (empty rows for
+    // dense layers; empty when the backend does not count).
+    virtual std::vector<std::vector<uint64_t>> expertCounts() const { return {}; }
+    virtual void resetExpertCounts() {}
 };
 
 // RoPE settings of layer il (gemma3 local layers: their own base, never scaled).
@@ -29,9 +33,12 @@ cpu::RopeConfig ropeConfigForLayer(const Model::Impl& model, int il);
 std::unique_ptr<Forward> makeCpuForward(const Model::Impl& model, int64_t nCtx, int nThreads);
 
 // Null when this build has no CUDA backend; throws dw::Error when the GPU cannot take the
-// model (out of memory, unsupported tensor type), naming what does not fit.
+// model (OutOfMemory naming what does not fit and what to change, Unsupported for a tensor
+// type or shape the kernels cannot run). maxBatch: the largest chunk run() gets.
 std::unique_ptr<Forward> makeCudaForward(const Model::Impl& model, int64_t nCtx, int64_t maxBatch);
-// Why the CUDA backend cannot be used ("" when it can).
-std::string cudaUnavailableReason();
+// Why the CUDA backend cannot be used ("" when it can): no build support, no usable GPU
+// (cuda::probe()'s reason), or, given a model, a weight type or head size the CUDA kernels
+// do not support.
+std::string cudaUnavailableReason(const Model::Impl* model = nullptr);
 
 } // namespace dw::model

@@ -1,5 +1,7 @@
 #include "model/forward.h"
 
+#include "deepwell/device_info.h"
+
 namespace dw::model {
 
 cpu::RopeConfig ropeConfigForLayer(const Model::Impl& model, int il) {
@@ -15,13 +17,24 @@ cpu::RopeConfig ropeConfigForLayer(const Model::Impl& model, int il) {
         c.extFactor = 1.0f;
         c.nCtxOrig = int(hp.ropeCtxOrig);
     }
+    c.attnFactor = hp.ropeAttnFactor;
     c.freqFactors = model.weights.ropeFreqs.empty() ? nullptr : model.weights.ropeFreqs.data();
     return c;
 }
 
-#ifndef DW_HAVE_CUDA
+#ifndef DW_HAVE_CUDA // forward_cuda.cpp defines these when the CUDA backend is built
 std::unique_ptr<Forward> makeCudaForward(const Model::Impl&, int64_t, int64_t) { return nullptr; }
-std::string cudaUnavailableReason() { return "this build has no CUDA backend"; }
+std::string cudaUnavailableReason(const Model::Impl*) { return "this build has no CUDA backend"; }
 #endif
 
 } // namespace dw::model
+
+#ifndef DW_HAVE_CUDA
+namespace dw {
+GpuInfo gpuInfo() {
+    GpuInfo g;
+    g.reason = "no GPU: this build has no CUDA backend";
+    return g;
+}
+} // namespace dw
+#endif

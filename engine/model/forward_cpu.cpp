@@ -4,6 +4,7 @@
 #include "cpu/attention.h"
 #include "cpu/ops.h"
 #include "deepwell/error.h"
+#include "model/cpu_blocks.h"
 #include "model/forward.h"
 
 #include <algorithm>
@@ -34,6 +35,9 @@ public:
                             " MB, which could not be allocated; use a smaller context (-c)");
         }
         for (int il = 0; il < hp.nLayer; ++il) ropes.push_back(ropeConfigForLayer(md, il));
+        counts.resize(size_t(hp.nLayer));
+        for (int il = 0; il < hp.nLayer; ++il)
+            if (hp.isMoeLayer(il)) counts[size_t(il)].assign(size_t(hp.moe.nExpert), 0);
     }
 
     void run(const int32_t* tokens, int64_t T, int64_t pos0) override { forward(tokens, T, pos0); }
@@ -49,10 +53,21 @@ public:
 
     std::string deviceName() const override { return "cpu"; }
     int nThreads() const override { return pool.size(); }
+    std::vector<std::vector<uint64_t>> expertCounts() const override { return counts; }
+    void resetExpertCounts() override {
+        for (auto& c : counts) std::fill(c.begin(), c.end(), 0);
+    }
 
 private:
-    size_t kvRowK(int il) const { return size_t(hp.nHeadKv[size_t(il)]) * size_t(hp.headDimK); }
-    size_t kvRowV(int il) const { return size_t(hp.nHeadKv[size_t(il)]) * size_t(hp.headDimV); }
+    // KV-cache row widths: MLA keeps [latent | rope key] in the K rows and no V rows.
+    size_t kvRowK(int il) const {
+        if (hp.mla.enabled) return size_t(hp.mla.kvLoraRank + hp.mla.ropeDim);
+        return size_t(hp.nHeadKv[size_t(il)]) * size_t(hp.headDimK);
+    }
+    size_t kvRowV(int il) const {
+        if (hp.mla.enabled) return 0;
+        return size_t(hp.nHeadKv[size_t(il)]) * size_t(hp.headDimV);
+    }
 
     void ensure(std::vector<float>& b, size_t n) {
         if (b.size() < n) b.resize(n);
@@ -92,20 +107,38 @@ private:
     void layer(int il, int64_t T, int64_t pos0) {
         const auto& L = md.weights.layers[size_t(il)];
         const int64_t E = hp.nEmbd;
+        ensure(o, size_t(T * E));
+        normRows(x.data(), L.attnNorm, a.data(), T, E);
+        if (hp.mla.enabled) {
+            CpuExec ex{pool, mm};
+            mlaAttention(L, hp, ropes[size_t(il)], a.data(), T, pos0, kCache[size_t(il)].data(),
+                         o.data(), ex, mlaScratch);
+        } else {
+            attention(il, L, T, pos0);
+        }
+        if (!L.postAttnNorm.empty()) normRows(o.data(), L.postAttnNorm, o.data(), T, E);
+        for (int64_t i = 0; i < T * E; ++i) x[size_t(i)] += o[size_t(i)];
+
+        normRows(x.data(), L.ffnNorm, a.data(), T, E);
+        if (hp.isMoeLayer(il)) {
+            CpuExec ex{pool, mm};
+            moeFeedForward(L, hp, a.data(), T, o.data(), ex, moeScratch, counts[size_t(il)].data());
+        } else {
+            denseFeedForward(il, L, T);
+        }
+        if (!L.postFfnNorm.empty()) normRows(o.data(), L.postFfnNorm, o.data(), T, E);
+        for (int64_t i = 0; i < T * E; ++i) x[size_t(i)] += o[size_t(i)];
+    }
+
+    // Multi-head / grouped-query attention of the normed rows `a` into `o`.
+    void attention(int il, const LayerWeights& L, int64_t T, int64_t pos0) {
         const int nH = hp.nHead[size_t(il)], nKv = hp.nHeadKv[size_t(il)];
         const int dk = hp.headDimK, dv = hp.headDimV;
         const int64_t nq = int64_t(nH) * dk, nk = int64_t(nKv) * dk, nv = int64_t(nKv) * dv;
-        const int64_t ff = hp.nFf[size_t(il)];
         ensure(q, size_t(T * nq));
         ensure(k, size_t(T * nk));
         ensure(v, size_t(T * nv));
         ensure(attn, size_t(T * nH * dv));
-        ensure(o, size_t(T * E));
-        ensure(g, size_t(T * ff));
-        ensure(u, size_t(T * ff));
-
-        // --- attention ---
-        normRows(x.data(), L.attnNorm, a.data(), T, E);
         matmul(L.wq, a.data(), T, q.data());
         matmul(L.wk, a.data(), T, k.data());
         matmul(L.wv, a.data(), T, v.data());
@@ -113,8 +146,13 @@ private:
         addBias(k.data(), L.bk, T);
         addBias(v.data(), L.bv, T);
         if (!L.qNorm.empty()) {
-            normRows(q.data(), L.qNorm, q.data(), T * nH, dk);
-            normRows(k.data(), L.kNorm, k.data(), T * nKv, dk);
+            if (hp.qkNormWhole) { // olmoe: over the whole projection, before the head split
+                normRows(q.data(), L.qNorm, q.data(), T, nq);
+                normRows(k.data(), L.kNorm, k.data(), T, nk);
+            } else {
+                normRows(q.data(), L.qNorm, q.data(), T * nH, dk);
+                normRows(k.data(), L.kNorm, k.data(), T * nKv, dk);
+            }
         }
         float* kc = kCache[size_t(il)].data();
         float* vc = vCache[size_t(il)].data();
@@ -135,11 +173,12 @@ private:
         cpu::attention(q.data(), T, pos0, kc, nk, vc, nv, attn.data(), ap, pool);
         matmul(L.wo, attn.data(), T, o.data());
         addBias(o.data(), L.bo, T);
-        if (!L.postAttnNorm.empty()) normRows(o.data(), L.postAttnNorm, o.data(), T, E);
-        for (int64_t i = 0; i < T * E; ++i) x[size_t(i)] += o[size_t(i)];
+    }
 
-        // --- feed-forward ---
-        normRows(x.data(), L.ffnNorm, a.data(), T, E);
+    void denseFeedForward(int il, const LayerWeights& L, int64_t T) {
+        const int64_t ff = hp.nFf[size_t(il)];
+        ensure(g, size_t(T * ff));
+        ensure(u, size_t(T * ff));
         matmul(L.gate, a.data(), T, g.data());
         matmul(L.up, a.data(), T, u.data());
         if (arch.act == Activation::GeluTanh)
@@ -147,8 +186,6 @@ private:
         else
             cpu::swiglu(g.data(), u.data(), g.data(), T * ff);
         matmul(L.down, g.data(), T, o.data());
-        if (!L.postFfnNorm.empty()) normRows(o.data(), L.postFfnNorm, o.data(), T, E);
-        for (int64_t i = 0; i < T * E; ++i) x[size_t(i)] += o[size_t(i)];
     }
 
     const Model::Impl& md;
@@ -160,6 +197,9 @@ private:
     std::vector<cpu::RopeConfig> ropes;             // per layer
     std::vector<float> x, a, q, k, v, attn, o, g, u;
     cpu::MatmulScratch mm;
+    MoeScratch moeScratch;
+    MlaScratch mlaScratch;
+    std::vector<std::vector<uint64_t>> counts; // per layer [nExpert] selections (MoE layers)
 };
 
 } // namespace

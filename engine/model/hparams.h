@@ -11,4 +11,11 @@ namespace dw::model {
 // naming a missing or ill-typed key, Error(Unsupported) for an unknown architecture.
 HParams readHParams(const gguf::File& file, int64_t nVocab);
 
+class KeyReader;
+struct ArchInfo;
+// Parts of readHParams (hparams_moe.cpp): expert settings when {arch}.expert_count is set,
+// and DeepSeek's latent attention with its YaRN scales.
+void readMoeParams(const KeyReader& r, const ArchInfo& arch, HParams& hp);
+void readMlaParams(const KeyReader& r, HParams& hp);
+
 } // namespace dw::model

@@ -71,18 +71,37 @@ const std::string& Model::path() const { return m->path; }
 const std::string& Model::name() const { return m->name; }
 
 uint64_t Model::weightBytesPerToken() const {
+    // Every matrix a decode step reads once: all attention and dense weights, the router,
+    // the shared experts and nExpertUsed of the routed experts (the bandwidth bound counts
+    // only what a token actually touches).
     const auto& w = m->weights;
+    const auto& hp = m->hp;
     uint64_t total = matBytes(w.output);
-    for (const auto& l : w.layers)
-        total += matBytes(l.wq) + matBytes(l.wk) + matBytes(l.wv) + matBytes(l.wo) +
-                 matBytes(l.gate) + matBytes(l.up) + matBytes(l.down);
+    auto stackBytes = [](const model::ExpertMats& e) { return e.present() ? uint64_t(e.expertStride) : 0; };
+    for (int il = 0; il < hp.nLayer; ++il) {
+        const auto& l = w.layers[size_t(il)];
+        total += matBytes(l.wq) + matBytes(l.wk) + matBytes(l.wv) + matBytes(l.wo);
+        total += matBytes(l.wqA) + matBytes(l.wqB) + matBytes(l.wkvA);
+        total += stackBytes(l.kB) * uint64_t(l.kB.count) + stackBytes(l.vB) * uint64_t(l.vB.count);
+        total += matBytes(l.gate) + matBytes(l.up) + matBytes(l.down);
+        if (hp.isMoeLayer(il)) {
+            total += matBytes(l.gateInp) + matBytes(l.gateShexp) + matBytes(l.upShexp) + matBytes(l.downShexp);
+            total += uint64_t(hp.moe.nExpertUsed) *
+                     (stackBytes(l.gateExps) + stackBytes(l.upExps) + stackBytes(l.downExps));
+        }
+    }
     return total;
 }
 
 uint64_t Model::kvBytesPerToken() const {
+    const auto& hp = m->hp;
     uint64_t total = 0;
-    for (int il = 0; il < m->hp.nLayer; ++il)
-        total += uint64_t(m->hp.nHeadKv[size_t(il)]) * (m->hp.headDimK + m->hp.headDimV) * sizeof(float);
+    for (int il = 0; il < hp.nLayer; ++il) {
+        if (hp.mla.enabled)
+            total += uint64_t(hp.mla.kvLoraRank + hp.mla.ropeDim) * sizeof(float);
+        else
+            total += uint64_t(hp.nHeadKv[size_t(il)]) * (hp.headDimK + hp.headDimV) * sizeof(float);
+    }
     return total;
 }
 

@@ -19,8 +19,38 @@ namespace gguf {
 class File;
 }
 
-enum class Arch { Llama, Qwen2, Qwen3, Gemma3 };
+enum class Arch { Llama, Qwen2, Qwen3, Gemma3, Deepseek2, Deepseek, Qwen2Moe, Qwen3Moe, Olmoe };
 const char* archName(Arch a);
+
+// How experts are scored (the values of {arch}.expert_gating_func).
+enum class ExpertGating { Softmax = 1, Sigmoid = 2, SqrtSoftplus = 4 };
+
+// Mixture-of-Experts feed-forward (ENGINE_FACTS 4.0, 4.3, 4.4, 4.6, 4.7).
+struct MoeParams {
+    int nExpert = 0;          // routed experts; 0 = a dense model
+    int nExpertUsed = 0;      // top-k
+    int nExpertShared = 0;    // deepseek: shared experts (one SwiGLU of width nFfShared)
+    int64_t nFfExpert = 0;    // width of one routed expert
+    int64_t nFfShared = 0;    // width of the shared expert(s); 0 = none
+    int nLeadingDense = 0;    // the first layers use a dense FFN
+    ExpertGating gating = ExpertGating::Softmax;
+    bool normTopK = false;    // renormalise the k weights
+    float weightsScale = 0.0f; // multiplies the weights when not 0 or 1
+    int nGroup = 1;           // group-limited routing when > 1 (DeepSeek-V3)
+    int nGroupUsed = 1;
+    bool sharedGated = false; // qwen2moe: shared output scaled by sigmoid(gate_inp_shexp . x)
+};
+
+// Multi-head latent attention (DeepSeek-V2/V3, ENGINE_FACTS 4.6).
+struct MlaParams {
+    bool enabled = false;
+    int qLoraRank = 0;     // 0: queries straight from attn_q (V2-Lite)
+    int kvLoraRank = 0;    // latent width (the cache holds it plus the rope key)
+    int nopeDim = 0;       // per-head query/key part without rope
+    int ropeDim = 0;       // per-head rope part (= nRot), shared key
+    int vDim = 0;          // per-head value width
+    bool jointKvB = false; // legacy file with attn_kv_b (split into k_b/v_b at load)
+};
 
 // Hyper-parameters as read from the file (ENGINE_FACTS section 3.2), with quirks normalised.
 struct HParams {
@@ -49,6 +79,12 @@ struct HParams {
     float attnSoftcap = 0.0f;
     bool embedScale = false;        // gemma: token embeddings multiplied by sqrt(nEmbd)
     bool tiedOutput = false;        // output matrix is token_embd
+    bool qkNormWhole = false;       // olmoe: q/k RMSNorm over the whole projection
+    float ropeAttnFactor = 1.0f;    // cos/sin magnitude passed to RoPE
+    MoeParams moe;
+    MlaParams mla;
+
+    bool isMoeLayer(int il) const { return moe.nExpert > 0 && il >= moe.nLeadingDense; }
 };
 
 struct LoadProgress {
@@ -125,6 +161,10 @@ public:
     int64_t nCtx() const;
     int nThreads() const;
     std::string deviceName() const; // "cpu" or the GPU's name
+    // MoE models: per layer, how often each expert was selected (one count per token and
+    // chosen expert) since the context was made or last reset; empty rows for dense layers.
+    std::vector<std::vector<uint64_t>> expertSelectionCounts() const;
+    void resetExpertSelectionCounts();
     // Forgets positions >= n (n <= nPast()).
     void truncate(int64_t n);
     const Model& model() const;

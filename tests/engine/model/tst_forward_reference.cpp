@@ -5,7 +5,7 @@
 #include "deepwell/model.h"
 #include "quant/quant.h"
 #include "reference/ref_model.h"
-#include "synth/synth.h"
+#include "deepwell/synth.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -4,7 +4,7 @@
 #include "deepwell/error.h"
 #include "deepwell/gguf.h"
 #include "deepwell/model.h"
-#include "synth/synth.h"
+#include "deepwell/synth.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

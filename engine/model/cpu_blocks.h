@@ -1,0 +1,49 @@
+#pragma once
+// Feed-forward and attention blocks of the CPU forward pass that only some architectures
+// use: the Mixture-of-Experts FFN (moe_cpu.cpp) and DeepSeek's latent attention
+// (mla_cpu.cpp). Activations are f32 rows [width, T].
+#include "core/thread_pool.h"
+#include "cpu/ops.h"
+#include "model/weights.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace dw::model {
+
+// The thread pool and matmul scratch of one CpuForward.
+struct CpuExec {
+    ThreadPool& pool;
+    cpu::MatmulScratch& mm;
+    void matmul(const cpu::MatView& w, const float* x, int64_t T, float* y) {
+        cpu::matmul(w, x, T, y, pool, mm);
+    }
+};
+
+// Reused buffers of the MoE block (sized on first use for the largest chunk).
+struct MoeScratch {
+    std::vector<float> logits, slots, xe, ge, ue, de, shared, route;
+    std::vector<int32_t> ids;
+    std::vector<float> weights;
+    std::vector<std::vector<int32_t>> perExpert; // slot indices t*k + j, ascending
+};
+
+// out[T][nEmbd] = MoE(x) (+ shared experts), x: [nEmbd, T] normalised hidden states.
+// Routing, then tokens grouped by expert, then one matrix product per selected expert over
+// all of its tokens, then the weighted sum in slot order (deterministic). counts (nExpert)
+// is incremented by one per (token, selected expert).
+void moeFeedForward(const LayerWeights& l, const HParams& hp, const float* x, int64_t T,
+                    float* out, CpuExec& ex, MoeScratch& s, uint64_t* counts);
+
+struct MlaScratch {
+    std::vector<float> q, qa, kv, qAbs, lat, gather, part, o;
+};
+
+// Latent attention (absorbed form) of a chunk at positions pos0..pos0+T-1:
+// cache rows [kvLora + rope, nCtx] hold the normed latent and the roped key per position;
+// the chunk's rows are written, then out[T][nEmbd] = attn_output(attention).
+void mlaAttention(const LayerWeights& l, const HParams& hp, const cpu::RopeConfig& rope,
+                  const float* a, int64_t T, int64_t pos0, float* cache, float* out,
+                  CpuExec& ex, MlaScratch& s);
+
+} // namespace dw::model

@@ -1,0 +1,89 @@
+// DeepSeek's multi-head latent attention on the CPU, absorbed form (ENGINE_FACTS 4.6 step 7):
+// the cache keeps only the normed latent c (kvLora) and the roped shared key (rope) per token;
+// queries are moved into latent space (q_abs = k_b[h] . q_nope), scored against [c | k_pe] as
+// one MQA head of width kvLora+rope, and the attention-weighted latent is decompressed by
+// v_b[h]. No per-token decompression of K or V.
+#include "cpu/attention.h"
+#include "model/cpu_blocks.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace dw::model {
+namespace {
+
+void resize(std::vector<float>& v, size_t n) {
+    if (v.size() < n) v.resize(n);
+}
+
+} // namespace
+
+void mlaAttention(const LayerWeights& l, const HParams& hp, const cpu::RopeConfig& rope,
+                  const float* a, int64_t T, int64_t pos0, float* cache, float* out,
+                  CpuExec& ex, MlaScratch& s) {
+    const MlaParams& p = hp.mla;
+    const int nHead = hp.nHead[0];
+    const int nope = p.nopeDim, rd = p.ropeDim, lora = p.kvLoraRank, vd = p.vDim;
+    const int64_t qRow = int64_t(nope) + rd;           // per-head query [nope | rope]
+    const int64_t cRow = int64_t(lora) + rd;           // cache row [latent | rope key]
+
+    // Queries [nHead * (nope + rope), T].
+    resize(s.q, size_t(T * nHead * qRow));
+    if (l.wq.data) {
+        ex.matmul(l.wq, a, T, s.q.data());
+    } else {
+        resize(s.qa, size_t(T * p.qLoraRank));
+        ex.matmul(l.wqA, a, T, s.qa.data());
+        for (int64_t t = 0; t < T; ++t)
+            cpu::rmsNorm(s.qa.data() + t * p.qLoraRank, l.qANorm.data(), s.qa.data() + t * p.qLoraRank,
+                         p.qLoraRank, hp.rmsEps);
+        ex.matmul(l.wqB, s.qa.data(), T, s.q.data());
+    }
+    // Latent and rope key [kvLora + rope, T]; only the latent is normed.
+    resize(s.kv, size_t(T * cRow));
+    ex.matmul(l.wkvA, a, T, s.kv.data());
+    cpu::RopeConfig r = rope;
+    r.nRot = rd;
+    for (int64_t t = 0; t < T; ++t) {
+        float* kv = s.kv.data() + t * cRow;
+        cpu::rmsNorm(kv, l.kvANorm.data(), kv, lora, hp.rmsEps);
+        cpu::rope(kv + lora, 1, rd, pos0 + t, r);
+        for (int h = 0; h < nHead; ++h) cpu::rope(s.q.data() + (t * nHead + h) * qRow + nope, 1, rd, pos0 + t, r);
+        std::memcpy(cache + (pos0 + t) * cRow, kv, sizeof(float) * size_t(cRow));
+    }
+    // Absorbed queries [nHead * (kvLora + rope), T]: q_abs_h = k_b[h] . q_nope_h, then q_pe_h.
+    resize(s.qAbs, size_t(T * nHead * cRow));
+    resize(s.gather, size_t(T * std::max(nope, lora)));
+    resize(s.part, size_t(T * std::max(lora, vd)));
+    for (int h = 0; h < nHead; ++h) {
+        for (int64_t t = 0; t < T; ++t)
+            std::copy_n(s.q.data() + (t * nHead + h) * qRow, nope, s.gather.data() + t * nope);
+        ex.matmul(l.kB.at(h), s.gather.data(), T, s.part.data());
+        for (int64_t t = 0; t < T; ++t) {
+            float* dst = s.qAbs.data() + (t * nHead + h) * cRow;
+            std::copy_n(s.part.data() + t * lora, lora, dst);
+            std::copy_n(s.q.data() + (t * nHead + h) * qRow + nope, rd, dst + lora);
+        }
+    }
+    // One shared KV head: keys are whole cache rows, values their first kvLora entries.
+    cpu::AttentionParams ap;
+    ap.nHead = nHead;
+    ap.nHeadKv = 1;
+    ap.headDimK = int(cRow);
+    ap.headDimV = lora;
+    ap.scale = hp.attnScale;
+    resize(s.lat, size_t(T * nHead * lora));
+    cpu::attention(s.qAbs.data(), T, pos0, cache, cRow, cache, cRow, s.lat.data(), ap, ex.pool);
+    // Decompress per head: o_h = v_b[h] . latent_h -> [nHead * vDim, T].
+    resize(s.o, size_t(T * nHead * vd));
+    for (int h = 0; h < nHead; ++h) {
+        for (int64_t t = 0; t < T; ++t)
+            std::copy_n(s.lat.data() + (t * nHead + h) * lora, lora, s.gather.data() + t * lora);
+        ex.matmul(l.vB.at(h), s.gather.data(), T, s.part.data());
+        for (int64_t t = 0; t < T; ++t)
+            std::copy_n(s.part.data() + t * vd, vd, s.o.data() + (t * nHead + h) * vd);
+    }
+    ex.matmul(l.wo, s.o.data(), T, out);
+}
+
+} // namespace dw::model
