@@ -1,4 +1,4 @@
-// deepwell-cli: inspect, run (and chat), perplexity, logits, bench.
+// deepwell-cli: inspect, run (and chat), perplexity, logits, bench, synth.
 #include "cli/commands.h"
 #include "deepwell/error.h"
 #include "deepwell/logging.h"
@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
     dw::cli::addPerplexityCommand(app, exitCode);
     dw::cli::addLogitsCommand(app, exitCode);
     dw::cli::addBenchCommand(app, exitCode);
+    dw::cli::addSynthCommand(app, exitCode);
+    dw::cli::addQuantizeCommand(app, exitCode);
 
     if (argc > 1 && argv[1][0] != '-') {
         std::string known;

@@ -17,6 +17,15 @@ void addModelFlags(CLI::App& app, ModelFlags& f, int64_t defaultCtx) {
         ->check(CLI::NonNegativeNumber);
     app.add_option("-b,--batch-size", f.batch, "prompt tokens evaluated at once")
         ->check(CLI::Range(int64_t(1), int64_t(65536)));
+    app.add_option("--device", f.device,
+                   "where to run: auto (the GPU when usable, else the CPU), cpu or cuda")
+        ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+}
+
+DeviceKind deviceKind(const std::string& name) {
+    if (name == "cpu") return DeviceKind::Cpu;
+    if (name == "cuda") return DeviceKind::Cuda;
+    return DeviceKind::Auto;
 }
 
 void addSamplingFlags(CLI::App& app, SamplingFlags& f) {
@@ -81,6 +90,7 @@ ContextOptions contextOptions(const ModelFlags& f, const Model& model, int64_t d
     o.nCtx = f.ctx > 0 ? f.ctx : std::min<int64_t>(defaultCtx, model.hparams().nCtxTrain);
     o.nThreads = f.threads;
     o.nBatch = f.batch;
+    o.device = deviceKind(f.device);
     return o;
 }
 

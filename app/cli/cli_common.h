@@ -18,6 +18,7 @@ struct ModelFlags {
     int threads = 0;       // -t (0 = all)
     int64_t ctx = 0;       // -c (0 = command default)
     int64_t batch = 256;   // -b
+    std::string device = "auto"; // --device auto|cpu|cuda
 };
 void addModelFlags(CLI::App& app, ModelFlags& f, int64_t defaultCtx);
 
@@ -40,6 +41,7 @@ std::string readTextFile(const std::string& path);
 // Loads with a progress bar on a terminal.
 std::shared_ptr<const Model> loadModel(const std::string& path);
 ContextOptions contextOptions(const ModelFlags& f, const Model& model, int64_t defaultCtx);
+DeviceKind deviceKind(const std::string& name); // "auto", "cpu" or "cuda"
 
 // Renders the model's chat template and tokenizes it (special tokens parsed, BOS added only
 // when the template did not write it already).

@@ -1,7 +1,9 @@
 // deepwell-cli bench: prefill and decode speed, and decode as a percentage of the
-// memory-bandwidth bound (weight + KV bytes read per token / measured read bandwidth).
+// memory-bandwidth bound (weight + KV bytes read per token / read bandwidth: measured for
+// the CPU, the GPU's peak from deepwell/device_info.h when the context runs on the GPU).
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "deepwell/device_info.h"
 #include "deepwell/error.h"
 #include "deepwell/system.h"
 
@@ -54,27 +56,36 @@ void run(const BenchFlags& f) {
         bestPrefill = std::max(bestPrefill, double(f.nPrompt) / pre);
         bestDecode = std::max(bestDecode, double(f.nGen) / dec);
     }
-    const double bw = measureReadBandwidth(ctx.nThreads());
+    const bool onGpu = ctx.deviceName() != "cpu";
+    const GpuInfo gpu = onGpu ? gpuInfo() : GpuInfo{};
+    const double bw = onGpu ? gpu.peakBandwidthGBps * 1e9 : measureReadBandwidth(ctx.nThreads());
     // Bytes one decode step reads: every weight matrix once, plus the KV cache up to the
     // average position of the decode phase.
     const double avgPos = f.nPrompt + f.nGen / 2.0;
     const double bytesPerToken =
         double(model->weightBytesPerToken()) + avgPos * double(model->kvBytesPerToken());
     const double bound = bw / bytesPerToken;
-    const double pct = 100.0 * bestDecode / bound;
+    const double pct = bound > 0.0 ? 100.0 * bestDecode / bound : 0.0;
     if (f.json) {
-        std::printf("{\"model\":\"%s\",\"threads\":%d,\"prompt_tokens\":%d,\"gen_tokens\":%d,"
+        std::printf("{\"model\":\"%s\",\"device\":\"%s\",\"threads\":%d,\"prompt_tokens\":%d,\"gen_tokens\":%d,"
                     "\"prefill_tps\":%.2f,\"decode_tps\":%.2f,\"read_bandwidth_gbs\":%.2f,"
                     "\"bytes_per_token\":%.0f,\"decode_bound_tps\":%.2f,\"decode_pct_of_bound\":%.1f}\n",
-                    model->name().c_str(), ctx.nThreads(), f.nPrompt, f.nGen, bestPrefill, bestDecode,
+                    model->name().c_str(), ctx.deviceName().c_str(), ctx.nThreads(), f.nPrompt, f.nGen, bestPrefill, bestDecode,
                     bw / 1e9, bytesPerToken, bound, pct);
         return;
     }
     std::printf("model            %s (%s)\n", model->name().c_str(), model->path().c_str());
-    std::printf("cpu              %s, %d threads\n", cpuModelName().c_str(), ctx.nThreads());
+    if (onGpu)
+        std::printf("device           %s (GPU; %s free of %s)\n", ctx.deviceName().c_str(),
+                    humanBytes(gpu.freeMemory).c_str(), humanBytes(gpu.totalMemory).c_str());
+    else
+        std::printf("device           cpu: %s, %d threads\n", cpuModelName().c_str(), ctx.nThreads());
     std::printf("prefill          %.1f tokens/s (%d tokens, best of %d)\n", bestPrefill, f.nPrompt, f.reps);
     std::printf("decode           %.1f tokens/s (%d tokens after the prompt, best of %d)\n", bestDecode, f.nGen, f.reps);
-    std::printf("memory read      %.2f GB/s measured with %d threads\n", bw / 1e9, ctx.nThreads());
+    if (onGpu)
+        std::printf("memory read      %.2f GB/s (the GPU's peak: memory clock x bus width)\n", bw / 1e9);
+    else
+        std::printf("memory read      %.2f GB/s measured with %d threads\n", bw / 1e9, ctx.nThreads());
     std::printf("read per token   %s (weights %s + KV cache %s)\n", humanBytes(uint64_t(bytesPerToken)).c_str(),
                 humanBytes(model->weightBytesPerToken()).c_str(),
                 humanBytes(uint64_t(avgPos * double(model->kvBytesPerToken()))).c_str());

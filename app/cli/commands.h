@@ -10,5 +10,7 @@ void addRunCommand(CLI::App& app, int& exitCode);
 void addPerplexityCommand(CLI::App& app, int& exitCode);
 void addLogitsCommand(CLI::App& app, int& exitCode);
 void addBenchCommand(CLI::App& app, int& exitCode);
+void addSynthCommand(CLI::App& app, int& exitCode);
+void addQuantizeCommand(CLI::App& app, int& exitCode);
 
 } // namespace dw::cli

@@ -1,6 +1,6 @@
 // deepwell-cli as a user meets it: every command on a synthetic model, --help everywhere,
 // and bad arguments or files giving one clear line and a non-zero exit, never a crash.
-#include "synth/synth.h"
+#include "deepwell/synth.h"
 
 #include <QFile>
 #include <QJsonArray>
