@@ -59,7 +59,9 @@ struct MatmulScratch {
 
 // y[t * w.n + r] = sum_j W[r][j] * x[t * w.k + j] for t < nTokens, r < w.n.
 // Activations are quantized to quant::vecDotType(w.type) first (as llama.cpp does), so
-// results match a float product up to that rounding.
+// results match a float product up to that rounding. From a few tokens on, the tiled
+// kernels (quant::VecDotTileFn) run instead of one dot per (row, token): the same sums in
+// another float order. The results do not depend on the number of threads in the pool.
 void matmul(const MatView& w, const float* x, int64_t nTokens, float* y, ThreadPool& pool,
             MatmulScratch& scratch);
 

@@ -1,11 +1,14 @@
-// Run-time choice of kernels: CPU feature detection, DEEPWELL_ISA, vecDotType, vecDotFn.
+// Run-time choice of kernels: CPU feature detection, DEEPWELL_ISA, vecDotType, vecDotFn,
+// vecDotTileFn.
 #include "deepwell/error.h"
 #include "quant/kernels.h"
 #include "quant/quant.h"
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 
 namespace dw::quant {
 namespace {
@@ -71,7 +74,33 @@ template <class Pick> auto firstNonNull(KernelVariant v, Pick pick) {
     }
 }
 
+// The tile of a type that has no specialised tile kernel on an ISA: a loop over the ISA's
+// VecDotFn, looked up once per (type, ISA) instantiation.
+template <uint32_t Id, int IsaId>
+void loopTileOf(int64_t n, const void* w, size_t wStride, int nRows, const void* a, size_t aStride,
+                int nCols, float* out, size_t outStride) {
+    static const VecDotFn dot = vecDotFn(static_cast<DType>(Id), static_cast<Isa>(IsaId));
+    tileByDots(dot, n, w, wStride, nRows, a, aStride, nCols, out, outStride);
+}
+
+template <int IsaId, uint32_t... Ids>
+constexpr std::array<VecDotTileFn, kDTypeIdCount>
+loopTiles(std::integer_sequence<uint32_t, Ids...>) {
+    return {&loopTileOf<Ids, IsaId>...};
+}
+
 } // namespace
+
+void tileByDots(VecDotFn dot, int64_t n, const void* w, size_t wStride, int nRows, const void* a,
+                size_t aStride, int nCols, float* out, size_t outStride) {
+    const auto* wb = static_cast<const uint8_t*>(w);
+    const auto* ab = static_cast<const uint8_t*>(a);
+    for (int c = 0; c < nCols; ++c) {
+        for (int r = 0; r < nRows; ++r)
+            out[size_t(c) * outStride + size_t(r)] =
+                dot(n, wb + size_t(r) * wStride, ab + size_t(c) * aStride);
+    }
+}
 
 const char* isaName(Isa isa) {
     switch (isa) {
@@ -211,6 +240,21 @@ VecDotFn vecDotFn(DType weightType, Isa isa) {
     // An ISA the CPU lacks is lowered to the best one it has below it.
     while (!isaSupported(isa)) isa = static_cast<Isa>(static_cast<int>(isa) - 1);
     return firstNonNull(kernelVariantFor(isa), [id](const KernelTable& k) { return k.dot[id]; });
+}
+
+VecDotTileFn vecDotTileFn(DType weightType, Isa isa) {
+    const auto id = static_cast<uint32_t>(weightType);
+    if (id >= kDTypeIdCount || vecDotFn(weightType, isa) == nullptr) return nullptr;
+    while (!isaSupported(isa)) isa = static_cast<Isa>(static_cast<int>(isa) - 1);
+    if (isa == Isa::Scalar) return kernelTable(KernelVariant::Scalar).tile[id];
+    // A specialised tile of this ISA or a lower SIMD one beats a loop over single dots.
+    for (KernelVariant v = kernelVariantFor(isa); v != KernelVariant::Scalar; v = lower(v)) {
+        if (kernelVariantSupported(v) && kernelTable(v).tile[id]) return kernelTable(v).tile[id];
+    }
+    using Ids = std::make_integer_sequence<uint32_t, kDTypeIdCount>;
+    static constexpr std::array<VecDotTileFn, kDTypeIdCount> loops[2] = {
+        loopTiles<int(Isa::Avx2)>(Ids{}), loopTiles<int(Isa::Avx512)>(Ids{})};
+    return loops[isa == Isa::Avx2 ? 0 : 1][id];
 }
 
 } // namespace dw::quant

@@ -75,6 +75,7 @@ KernelTable makeTable() {
     set(DType::Q5_1, dotOffsetSimd<BlockQ5_1, sumsQ5_1>);
     addAvx2KQuantKernels(t);
     addAvx2ActivationQuantizers(t);
+    addAvx2TileKernels(t);
     return t;
 }
 

@@ -1,11 +1,13 @@
 #pragma once
 // Internal, included only by dot_avx512.cpp and dot_avx512_vnni.cpp: the AVX-512 table, built
-// from the kernels of the headers below as compiled in the including file.
+// from the kernels of the headers below (dots, activation quantizers, tiles) as compiled in
+// the including file.
 #include "quant/dot_avx512_float.h"
 #include "quant/dot_avx512_k.h"
 #include "quant/dot_legacy_simd.h"
 #include "quant/kernels.h"
 #include "quant/quantize_act_avx512.h"
+#include "quant/tile_float.h"
 
 namespace dw::quant {
 namespace {
@@ -29,6 +31,7 @@ KernelTable makeAvx512Table() {
     t.quantizeQ8_0 = quantizeQ8_0Avx512;
     t.quantizeQ8_1 = quantizeQ8_1Avx512;
     t.quantizeQ8_K = quantizeQ8_KAvx512;
+    addTileKernels<Vec512>(t);
     return t;
 }
 

@@ -244,6 +244,13 @@ float dotQ6_K(int64_t n, const void* wv, const void* av) {
     return sum;
 }
 
+// The scalar tiles: the reference every tiled kernel is tested against.
+template <VecDotFn Dot>
+void tileOf(int64_t n, const void* w, size_t wStride, int nRows, const void* a, size_t aStride,
+            int nCols, float* out, size_t outStride) {
+    tileByDots(Dot, n, w, wStride, nRows, a, aStride, nCols, out, outStride);
+}
+
 KernelTable makeTable() {
     KernelTable t{};
     auto set = [&t](DType type, VecDotFn f) { t.dot[static_cast<uint32_t>(type)] = f; };
@@ -260,6 +267,20 @@ KernelTable makeTable() {
     set(DType::Q4_K, dotQ4_K);
     set(DType::Q5_K, dotQ5_K);
     set(DType::Q6_K, dotQ6_K);
+    auto setTile = [&t](DType type, VecDotTileFn f) { t.tile[static_cast<uint32_t>(type)] = f; };
+    setTile(DType::F32, tileOf<dotF32>);
+    setTile(DType::F16, tileOf<dotF16>);
+    setTile(DType::BF16, tileOf<dotBF16>);
+    setTile(DType::Q4_0, tileOf<dotQ4_0>);
+    setTile(DType::Q4_1, tileOf<dotQ4_1>);
+    setTile(DType::Q5_0, tileOf<dotQ5_0>);
+    setTile(DType::Q5_1, tileOf<dotQ5_1>);
+    setTile(DType::Q8_0, tileOf<dotQ8_0>);
+    setTile(DType::Q2_K, tileOf<dotQ2_K>);
+    setTile(DType::Q3_K, tileOf<dotQ3_K>);
+    setTile(DType::Q4_K, tileOf<dotQ4_K>);
+    setTile(DType::Q5_K, tileOf<dotQ5_K>);
+    setTile(DType::Q6_K, tileOf<dotQ6_K>);
     t.quantizeQ8_0 = quantizeRowQ8_0Ref;
     t.quantizeQ8_1 = quantizeRowQ8_1Ref;
     t.quantizeQ8_K = quantizeRowQ8_KRef;

@@ -17,7 +17,8 @@ using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
 // must not get an inline constructor, whose copy compiled into an AVX-512 file could be the
 // one the linker keeps.
 struct KernelTable {
-    VecDotFn dot[kDTypeIdCount]; // by weight type id; nullptr: not specialised here
+    VecDotFn dot[kDTypeIdCount];      // by weight type id; nullptr: not specialised here
+    VecDotTileFn tile[kDTypeIdCount]; // likewise (vecDotTileFn then loops vecDotFn's kernel)
     QuantizeActFn quantizeQ8_0;
     QuantizeActFn quantizeQ8_1;
     QuantizeActFn quantizeQ8_K;
@@ -49,7 +50,12 @@ const KernelTable& avx512VnniKernelTable();
 // Parts of the tables filled by the other files of an ISA.
 void addAvx2KQuantKernels(KernelTable& t);        // dot_avx2_k.cpp
 void addAvx2ActivationQuantizers(KernelTable& t); // quantize_act_avx2.cpp
+void addAvx2TileKernels(KernelTable& t);          // tile_avx2.cpp (after the dots are set)
 #endif
+
+// tile[] entry of a type without a tiled kernel: out[c * outStride + r] = dot(row r, column c).
+void tileByDots(VecDotFn dot, int64_t n, const void* w, size_t wStride, int nRows, const void* a,
+                size_t aStride, int nCols, float* out, size_t outStride);
 
 // The scalar activation quantizers (reference; the SIMD ones produce identical bytes).
 void quantizeRowQ8_0Ref(const float* x, void* dst, int64_t n);

@@ -9,6 +9,7 @@
 // summation order.
 #include "deepwell/dtype.h"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace dw::quant {
@@ -38,5 +39,25 @@ bool isaSupported(Isa isa);
 using VecDotFn = float (*)(int64_t n, const void* weightRow, const void* activationRow);
 VecDotFn vecDotFn(DType weightType, Isa isa);
 inline VecDotFn vecDotFn(DType weightType) { return vecDotFn(weightType, bestIsa()); }
+
+// Tiled dot products for prefill: a block of nRows weight rows times nCols activation rows
+// in one call,
+//   out[c * outStride + r] = vecDotFn(w)(n, w + r * wStride, a + c * aStride)
+// for r < nRows (1..kTileMaxRows), c < nCols (>= 1, any number), strides in bytes (w, a)
+// and floats (out); n, wStride and the rows as for VecDotFn. The output of one activation
+// row is nRows contiguous floats, so a matrix product [k, n] x [k, T] writes y[t * n + r]
+// directly. The weights are decoded once per call and reused for every column, which is
+// what makes prefill compute-bound rather than decode-bound; equal to the single dots up to
+// float summation order (the scalar variant loops the scalar VecDotFn and is the
+// reference), and a result does not depend on which rows and columns share its call, so
+// any partition of a product into tiles gives the same bits. Every type with a VecDotFn has
+// one; a type without a specialised kernel on an ISA gets a loop over that ISA's VecDotFn.
+inline constexpr int kTileMaxRows = 32;
+using VecDotTileFn = void (*)(int64_t n, const void* w, size_t wStride, int nRows, const void* a,
+                              size_t aStride, int nCols, float* out, size_t outStride);
+VecDotTileFn vecDotTileFn(DType weightType, Isa isa);
+inline VecDotTileFn vecDotTileFn(DType weightType) {
+    return vecDotTileFn(weightType, bestIsa());
+}
 
 } // namespace dw::quant

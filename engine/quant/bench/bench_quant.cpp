@@ -1,6 +1,6 @@
 // bench_quant: throughput of the dot kernels in GB/s of weight bytes read.
 //
-//   bench_quant [--mb N] [--seconds S] [--type Q4_K] [--threads T] [--decode-mix]
+//   bench_quant [--mb N] [--seconds S] [--type Q4_K] [--threads T] [--decode-mix] [--tile T]
 //
 // For each type and each kernel variant the CPU supports, a matrix of about N MB (default
 // 8) of valid weights is multiplied with one quantized activation row, row by row, for S
@@ -9,7 +9,8 @@
 // core. Two memory baselines come first: a STREAM-like copy (read + write bytes / time) and
 // a plain read (sum of a buffer). --threads splits rows and buffers over T threads (default
 // 1). --decode-mix measures the weight reads of one decode step of Gemma 3 270M instead
-// (benchDecodeMix).
+// (benchDecodeMix); --tile T the tiled kernels of prefill against T activation rows
+// (benchTile).
 #include "deepwell/dtype.h"
 #include "quant/kernels.h"
 #include "quant/quant.h"
@@ -136,6 +137,62 @@ void benchType(const Case& c, size_t targetBytes, double seconds, int threads) {
     std::printf("  GB/s\n");
 }
 
+// --tile T: the prefill side, compute rather than memory. A matrix of 1024 rows of k (valid
+// weights, in cache) times T activation rows, for each variant: by its tiled kernel in bands
+// of kTileMaxRows rows, and by its single dot per (row, activation row) as a reference;
+// GMAC/s = 1024 * k * T / fastest pass. Bands are split over the threads.
+void benchTile(const Case& c, int tokens, double seconds, int threads) {
+    const int64_t rows = 1024;
+    const size_t rowSize = rowBytes(c.type, c.k);
+    std::mt19937 rng(1);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> x(static_cast<size_t>(c.k));
+    std::vector<uint8_t> w(rowSize * size_t(rows));
+    for (int64_t r = 0; r < rows; ++r) {
+        for (auto& v : x) v = normal(rng);
+        quantizeRow(c.type, x.data(), w.data() + size_t(r) * rowSize, c.k);
+    }
+    const DType at = vecDotType(c.type);
+    const size_t actSize = rowBytes(at, c.k);
+    std::vector<uint8_t> act(actSize * size_t(tokens));
+    for (int t = 0; t < tokens; ++t) {
+        for (auto& v : x) v = normal(rng);
+        quantizeRow(at, x.data(), act.data() + size_t(t) * actSize, c.k);
+    }
+    std::vector<float> y(size_t(rows) * size_t(tokens));
+    const double macs = double(rows) * double(c.k) * tokens;
+    std::printf("%-5s k=%-5lld T=%-4d GMAC/s:", dtypeName(c.type).data(), (long long)c.k, tokens);
+    for (KernelVariant v : kAllKernelVariants) {
+        if (!kernelVariantSupported(v)) continue;
+        const VecDotTileFn tile = kernelTable(v).tile[uint32_t(c.type)];
+        const VecDotFn dot = kernelTable(v).dot[uint32_t(c.type)];
+        if (!tile || !dot) continue;
+        const int64_t bands = (rows + kTileMaxRows - 1) / kTileMaxRows;
+        const double tiled = measure(seconds, macs, [&] {
+            parallel(threads, [&](int th) {
+                for (int64_t b = bands * th / threads; b < bands * (th + 1) / threads; ++b) {
+                    const int64_t r0 = b * kTileMaxRows;
+                    tile(c.k, w.data() + size_t(r0) * rowSize, rowSize,
+                         int(std::min<int64_t>(kTileMaxRows, rows - r0)), act.data(), actSize,
+                         tokens, y.data() + r0, size_t(rows));
+                }
+            });
+            g_sink = y[0];
+        });
+        const double looped = measure(seconds, macs, [&] {
+            parallel(threads, [&](int th) {
+                for (int64_t r = rows * th / threads; r < rows * (th + 1) / threads; ++r)
+                    for (int t = 0; t < tokens; ++t)
+                        y[size_t(t) * size_t(rows) + size_t(r)] = dot(
+                            c.k, w.data() + size_t(r) * rowSize, act.data() + size_t(t) * actSize);
+            });
+            g_sink = y[0];
+        });
+        std::printf("  %s %6.1f (dots %5.1f)", kernelVariantName(v), tiled, looped);
+    }
+    std::printf("\n");
+}
+
 // The weight reads of one decode step of Gemma 3 270M Q4_K_M (shapes and types as in the
 // GGUF file): the tied Q8_0 embedding as output matrix, and per layer Q/K/V, gate/up (Q5_0,
 // attn_v Q8_0 in 9 of 18 layers), attn_output (Q4_K) and ffn_down (Q6_K in 9 layers, Q4_K
@@ -232,6 +289,7 @@ int main(int argc, char** argv) {
     int threads = 1;
     std::string only;
     bool decodeMix = false;
+    int tileTokens = 0;
     for (int i = 1; i < argc; i += 2) {
         const std::string arg = argv[i];
         if (arg == "--decode-mix") {
@@ -251,10 +309,12 @@ int main(int argc, char** argv) {
             only = argv[i + 1];
         else if (arg == "--threads")
             threads = std::max(1, std::atoi(argv[i + 1]));
+        else if (arg == "--tile")
+            tileTokens = std::max(1, std::atoi(argv[i + 1]));
         else {
             std::fprintf(stderr,
                          "usage: bench_quant [--mb N] [--seconds S] [--type NAME] [--threads T] "
-                         "[--decode-mix]\n");
+                         "[--decode-mix] [--tile TOKENS]\n");
             return 2;
         }
     }
@@ -275,8 +335,11 @@ int main(int argc, char** argv) {
     };
     for (const Case& c : cases) {
         if (!only.empty() && only != dtypeName(c.type)) continue;
-        benchType(c, size_t(mb * 1024 * 1024), seconds, threads);
+        if (tileTokens > 0)
+            benchTile(c, tileTokens, seconds, threads);
+        else
+            benchType(c, size_t(mb * 1024 * 1024), seconds, threads);
     }
-    if (only.empty()) benchActivationQuantizers(seconds);
+    if (only.empty() && tileTokens == 0) benchActivationQuantizers(seconds);
     return 0;
 }
