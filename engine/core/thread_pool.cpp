@@ -12,7 +12,7 @@
 
 namespace dw {
 namespace {
-constexpr int kSpinIterations = 1 << 14;
+constexpr int kSpinIterations = 1 << 12;
 }
 
 ThreadPool::ThreadPool(int nThreads) : m_nThreads(std::max(1, nThreads)) {
@@ -72,7 +72,14 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     }
     if (m_sleepers.load() > 0) m_wake.notify_all();
     fn(0, m_nThreads);
-    while (m_pending.load(std::memory_order_acquire) != 0) DW_CPU_RELAX();
+    // Spin briefly, then yield: when the machine is oversubscribed a worker may not be
+    // running, and a caller that only spins would burn the core that worker needs.
+    for (int spin = 0; m_pending.load(std::memory_order_acquire) != 0; ++spin) {
+        if (spin < kSpinIterations)
+            DW_CPU_RELAX();
+        else
+            std::this_thread::yield();
+    }
     m_job = nullptr;
 }
 

@@ -44,7 +44,11 @@ struct Context::Impl {
                 log().info("running on the CPU: {}", why);
             }
         }
-        if (!forward) forward = model::makeCpuForward(model->impl(), nCtx, o.nThreads);
+        if (!forward) {
+            model::KvConfig kv;
+            kv.nBlocks = (nCtx + kv.blockSize - 1) / kv.blockSize;
+            forward = model::makeCpuForward(model->impl(), kv, o.nThreads);
+        }
     }
 
     std::shared_ptr<const Model> model;

@@ -3,6 +3,7 @@
 // use: the Mixture-of-Experts FFN (moe_cpu.cpp) and DeepSeek's latent attention
 // (mla_cpu.cpp). Activations are f32 rows [width, T].
 #include "core/thread_pool.h"
+#include "cpu/attention.h"
 #include "cpu/ops.h"
 #include "model/weights.h"
 
@@ -10,6 +11,15 @@
 #include <vector>
 
 namespace dw::model {
+
+// Where the tokens of a batch live: positions (for RoPE), the physical KV row each token's
+// keys are written to, and the attention query of each token over the paged cache.
+struct TokenSlots {
+    std::vector<int64_t> pos;
+    std::vector<int64_t> row;
+    std::vector<cpu::PagedQuery> queries;
+    int blockSize = 0;
+};
 
 // The thread pool and matmul scratch of one CpuForward.
 struct CpuExec {
@@ -39,11 +49,11 @@ struct MlaScratch {
     std::vector<float> q, qa, kv, qAbs, lat, gather, part, o;
 };
 
-// Latent attention (absorbed form) of a chunk at positions pos0..pos0+T-1:
-// cache rows [kvLora + rope, nCtx] hold the normed latent and the roped key per position;
-// the chunk's rows are written, then out[T][nEmbd] = attn_output(attention).
+// Latent attention (absorbed form) of a batch of T tokens: cache rows [kvLora + rope, rows]
+// hold the normed latent and the roped key per position; the batch's rows are written (at
+// slots.row), then out[T][nEmbd] = attn_output(attention over slots.queries).
 void mlaAttention(const LayerWeights& l, const HParams& hp, const cpu::RopeConfig& rope,
-                  const float* a, int64_t T, int64_t pos0, float* cache, float* out,
+                  const float* a, int64_t T, const TokenSlots& slots, float* cache, float* out,
                   CpuExec& ex, MlaScratch& s);
 
 } // namespace dw::model

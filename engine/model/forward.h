@@ -2,6 +2,7 @@
 // One backend's forward pass over the generic decoder: CPU (forward_cpu.cpp) or CUDA
 // (forward_cuda.cpp). A Forward owns its KV cache and activation buffers; Context drives it.
 #include "cpu/ops.h"
+#include "model/batch.h"
 #include "model/model_impl.h"
 
 #include <cstdint>
@@ -16,6 +17,11 @@ public:
     // writes their keys and values into the cache and keeps the chunk's final-normed hidden
     // states for logits().
     virtual void run(const int32_t* tokens, int64_t T, int64_t pos0) = 0;
+    // Runs a batch of several sequences over the paged cache the Forward was made with
+    // (backends that support it; see supportsBatch()). logits() rows are then the tokens
+    // with `logits` set, in batch order.
+    virtual bool supportsBatch() const { return false; }
+    virtual void runBatch(const Batch& batch);
     // Logits of hidden rows [r0, r1) of the last run: out is host memory [nVocab, r1 - r0].
     virtual void logits(int64_t r0, int64_t r1, float* out) = 0;
     // "cpu" or the GPU's name, for logs and benchmarks.
@@ -30,7 +36,11 @@ public:
 // RoPE settings of layer il (gemma3 local layers: their own base, never scaled).
 cpu::RopeConfig ropeConfigForLayer(const Model::Impl& model, int il);
 
-std::unique_ptr<Forward> makeCpuForward(const Model::Impl& model, int64_t nCtx, int nThreads);
+// A CPU forward pass over its own paged KV cache. run() treats the cache as one sequence
+// with the blocks in order (positions up to nBlocks * blockSize).
+std::unique_ptr<Forward> makeCpuForward(const Model::Impl& model, const KvConfig& kv, int nThreads);
+// The KV-cache bytes per token position of a model on the CPU (f32).
+uint64_t cpuKvBytesPerToken(const HParams& hp);
 
 // Null when this build has no CUDA backend; throws dw::Error when the GPU cannot take the
 // model (OutOfMemory naming what does not fit and what to change, Unsupported for a tensor

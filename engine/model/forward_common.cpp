@@ -1,8 +1,15 @@
 #include "model/forward.h"
 
+#include "deepwell/error.h"
+
 #include "deepwell/device_info.h"
 
 namespace dw::model {
+
+void Forward::runBatch(const Batch&) {
+    throw Error(ErrorCode::Unsupported,
+                "the " + deviceName() + " backend does not run batches of several sequences yet");
+}
 
 cpu::RopeConfig ropeConfigForLayer(const Model::Impl& model, int il) {
     const HParams& hp = model.hp;

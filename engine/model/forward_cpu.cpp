@@ -1,5 +1,6 @@
-// The generic decoder on the CPU: one forward pass over a chunk of tokens of one sequence,
-// switched by the architecture table (model/arch.h) and the bound weights.
+// The generic decoder on the CPU: one forward pass over a batch of tokens (one or several
+// sequences) against a paged KV cache, switched by the architecture table (model/arch.h)
+// and the bound weights.
 #include "core/thread_pool.h"
 #include "cpu/attention.h"
 #include "cpu/ops.h"
@@ -10,40 +11,87 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <numeric>
 
 namespace dw::model {
+
+uint64_t cpuKvBytesPerToken(const HParams& hp) {
+    uint64_t total = 0;
+    for (int il = 0; il < hp.nLayer; ++il) {
+        if (hp.mla.enabled)
+            total += uint64_t(hp.mla.kvLoraRank + hp.mla.ropeDim) * sizeof(float);
+        else
+            total += uint64_t(hp.nHeadKv[size_t(il)]) * (hp.headDimK + hp.headDimV) * sizeof(float);
+    }
+    return total;
+}
+
 namespace {
 
 class CpuForward final : public Forward {
 public:
-    CpuForward(const Model::Impl& md, int64_t nCtx, int nThreads)
+    CpuForward(const Model::Impl& md, const KvConfig& kvc, int nThreads)
         : md(md), hp(md.hp), arch(archInfo(hp.arch)),
-          pool(nThreads > 0 ? nThreads : ThreadPool::hardwareThreads()), nCtx(nCtx) {
+          pool(nThreads > 0 ? nThreads : ThreadPool::hardwareThreads()), kvc(kvc) {
+        DW_ASSERT(kvc.nBlocks > 0 && kvc.blockSize > 0);
+        const size_t rows = size_t(kvc.nBlocks) * size_t(kvc.blockSize);
         kCache.resize(size_t(hp.nLayer));
         vCache.resize(size_t(hp.nLayer));
         try {
             for (int il = 0; il < hp.nLayer; ++il) {
-                kCache[size_t(il)].assign(size_t(nCtx) * kvRowK(il), 0.0f);
-                vCache[size_t(il)].assign(size_t(nCtx) * kvRowV(il), 0.0f);
+                kCache[size_t(il)].assign(rows * kvRowK(il), 0.0f);
+                vCache[size_t(il)].assign(rows * kvRowV(il), 0.0f);
             }
         } catch (const std::bad_alloc&) {
-            uint64_t perToken = 0;
-            for (int il = 0; il < hp.nLayer; ++il) perToken += (kvRowK(il) + kvRowV(il)) * sizeof(float);
             throw Error(ErrorCode::OutOfMemory,
-                        "the KV cache for " + std::to_string(nCtx) + " tokens needs " +
-                            std::to_string((perToken * uint64_t(nCtx)) >> 20) +
+                        "the KV cache for " + std::to_string(rows) + " tokens needs " +
+                            std::to_string((cpuKvBytesPerToken(hp) * rows) >> 20) +
                             " MB, which could not be allocated; use a smaller context (-c)");
         }
+        identity.resize(size_t(kvc.nBlocks));
+        std::iota(identity.begin(), identity.end(), 0);
         for (int il = 0; il < hp.nLayer; ++il) ropes.push_back(ropeConfigForLayer(md, il));
         counts.resize(size_t(hp.nLayer));
         for (int il = 0; il < hp.nLayer; ++il)
             if (hp.isMoeLayer(il)) counts[size_t(il)].assign(size_t(hp.moe.nExpert), 0);
     }
 
-    void run(const int32_t* tokens, int64_t T, int64_t pos0) override { forward(tokens, T, pos0); }
+    void run(const int32_t* tokens, int64_t T, int64_t pos0) override {
+        single.seqs.assign(1, BatchSeq{identity.data(), 0, 0});
+        single.tokens.resize(size_t(T));
+        for (int64_t t = 0; t < T; ++t) single.tokens[size_t(t)] = {tokens[t], pos0 + t, 0, true};
+        runBatch(single);
+    }
+
+    bool supportsBatch() const override { return true; }
+
+    void runBatch(const Batch& b) override {
+        const int64_t T = int64_t(b.tokens.size());
+        const int64_t E = hp.nEmbd;
+        DW_ASSERT(T > 0);
+        prepareSlots(b);
+        ensure(x, size_t(T * E));
+        ensure(a, size_t(T * E));
+        const float embScale = hp.embedScale ? std::sqrt(float(E)) : 1.0f;
+        for (int64_t t = 0; t < T; ++t) {
+            cpu::getRow(md.weights.tokenEmbd, b.tokens[size_t(t)].token, x.data() + t * E);
+            if (embScale != 1.0f)
+                for (int64_t i = 0; i < E; ++i) x[size_t(t * E + i)] *= embScale;
+        }
+        for (int il = 0; il < hp.nLayer; ++il) layer(il, T);
+        // Keep the final-normed hidden states of the tokens whose logits are wanted.
+        nOut = 0;
+        ensure(xOut, size_t(T * E));
+        for (int64_t t = 0; t < T; ++t) {
+            if (!b.tokens[size_t(t)].logits) continue;
+            cpu::rmsNorm(x.data() + t * E, md.weights.outputNorm.data(), xOut.data() + nOut * E, E, hp.rmsEps);
+            ++nOut;
+        }
+    }
 
     void logits(int64_t r0, int64_t r1, float* out) override {
-        matmul(md.weights.output, x.data() + r0 * hp.nEmbd, r1 - r0, out);
+        DW_ASSERT(r0 >= 0 && r1 <= nOut && r0 < r1);
+        matmul(md.weights.output, xOut.data() + r0 * hp.nEmbd, r1 - r0, out);
         if (hp.finalSoftcap > 0.0f) {
             const float c = hp.finalSoftcap;
             const int64_t n = (r1 - r0) * hp.nVocab;
@@ -69,6 +117,26 @@ private:
         return size_t(hp.nHeadKv[size_t(il)]) * size_t(hp.headDimV);
     }
 
+    // Positions, physical KV rows and attention queries of the batch's tokens.
+    void prepareSlots(const Batch& b) {
+        const int64_t B = kvc.blockSize;
+        const size_t T = b.tokens.size();
+        slots.blockSize = kvc.blockSize;
+        slots.pos.resize(T);
+        slots.row.resize(T);
+        slots.queries.resize(T);
+        for (size_t t = 0; t < T; ++t) {
+            const BatchToken& bt = b.tokens[t];
+            DW_ASSERT(bt.seq >= 0 && size_t(bt.seq) < b.seqs.size());
+            const BatchSeq& s = b.seqs[size_t(bt.seq)];
+            const int32_t block = s.blocks[bt.pos / B];
+            DW_ASSERT_MSG(block >= 0 && block < kvc.nBlocks, "a token's KV block must be allocated");
+            slots.pos[t] = bt.pos;
+            slots.row[t] = int64_t(block) * B + bt.pos % B;
+            slots.queries[t] = cpu::PagedQuery{bt.pos, s.blocks, s.sinkTokens, s.window};
+        }
+    }
+
     void ensure(std::vector<float>& b, size_t n) {
         if (b.size() < n) b.resize(n);
     }
@@ -88,33 +156,17 @@ private:
         for (int64_t t = 0; t < T; ++t) cpu::rmsNorm(in + t * n, w.data(), out + t * n, n, hp.rmsEps);
     }
 
-    // Runs tokens at positions pos0 .. pos0+T-1; leaves the final-normed hidden states in `x`.
-    void forward(const int32_t* tokens, int64_t T, int64_t pos0) {
-        const int64_t E = hp.nEmbd;
-        const auto& W = md.weights;
-        ensure(x, size_t(T * E));
-        ensure(a, size_t(T * E));
-        const float embScale = hp.embedScale ? std::sqrt(float(E)) : 1.0f;
-        for (int64_t t = 0; t < T; ++t) {
-            cpu::getRow(W.tokenEmbd, tokens[t], x.data() + t * E);
-            if (embScale != 1.0f)
-                for (int64_t i = 0; i < E; ++i) x[size_t(t * E + i)] *= embScale;
-        }
-        for (int il = 0; il < hp.nLayer; ++il) layer(il, T, pos0);
-        normRows(x.data(), W.outputNorm, x.data(), T, E);
-    }
-
-    void layer(int il, int64_t T, int64_t pos0) {
+    void layer(int il, int64_t T) {
         const auto& L = md.weights.layers[size_t(il)];
         const int64_t E = hp.nEmbd;
         ensure(o, size_t(T * E));
         normRows(x.data(), L.attnNorm, a.data(), T, E);
         if (hp.mla.enabled) {
             CpuExec ex{pool, mm};
-            mlaAttention(L, hp, ropes[size_t(il)], a.data(), T, pos0, kCache[size_t(il)].data(),
+            mlaAttention(L, hp, ropes[size_t(il)], a.data(), T, slots, kCache[size_t(il)].data(),
                          o.data(), ex, mlaScratch);
         } else {
-            attention(il, L, T, pos0);
+            attention(il, L, T);
         }
         if (!L.postAttnNorm.empty()) normRows(o.data(), L.postAttnNorm, o.data(), T, E);
         for (int64_t i = 0; i < T * E; ++i) x[size_t(i)] += o[size_t(i)];
@@ -131,7 +183,7 @@ private:
     }
 
     // Multi-head / grouped-query attention of the normed rows `a` into `o`.
-    void attention(int il, const LayerWeights& L, int64_t T, int64_t pos0) {
+    void attention(int il, const LayerWeights& L, int64_t T) {
         const int nH = hp.nHead[size_t(il)], nKv = hp.nHeadKv[size_t(il)];
         const int dk = hp.headDimK, dv = hp.headDimV;
         const int64_t nq = int64_t(nH) * dk, nk = int64_t(nKv) * dk, nv = int64_t(nKv) * dv;
@@ -157,10 +209,10 @@ private:
         float* kc = kCache[size_t(il)].data();
         float* vc = vCache[size_t(il)].data();
         for (int64_t t = 0; t < T; ++t) {
-            cpu::rope(q.data() + t * nq, nH, dk, pos0 + t, ropes[size_t(il)]);
-            cpu::rope(k.data() + t * nk, nKv, dk, pos0 + t, ropes[size_t(il)]);
-            std::memcpy(kc + (pos0 + t) * nk, k.data() + t * nk, sizeof(float) * size_t(nk));
-            std::memcpy(vc + (pos0 + t) * nv, v.data() + t * nv, sizeof(float) * size_t(nv));
+            cpu::rope(q.data() + t * nq, nH, dk, slots.pos[size_t(t)], ropes[size_t(il)]);
+            cpu::rope(k.data() + t * nk, nKv, dk, slots.pos[size_t(t)], ropes[size_t(il)]);
+            std::memcpy(kc + slots.row[size_t(t)] * nk, k.data() + t * nk, sizeof(float) * size_t(nk));
+            std::memcpy(vc + slots.row[size_t(t)] * nv, v.data() + t * nv, sizeof(float) * size_t(nv));
         }
         cpu::AttentionParams ap;
         ap.nHead = nH;
@@ -170,7 +222,8 @@ private:
         ap.scale = hp.attnScale;
         ap.window = hp.layerIsSwa[size_t(il)] ? hp.slidingWindow : 0;
         ap.softcap = hp.attnSoftcap;
-        cpu::attention(q.data(), T, pos0, kc, nk, vc, nv, attn.data(), ap, pool);
+        const cpu::KvPages pages{kc, nk, vc, nv, kvc.blockSize};
+        cpu::pagedAttention(q.data(), slots.queries.data(), T, pages, attn.data(), ap, pool);
         matmul(L.wo, attn.data(), T, o.data());
         addBias(o.data(), L.bo, T);
     }
@@ -192,10 +245,14 @@ private:
     const HParams& hp;
     const ArchInfo& arch;
     ThreadPool pool;
-    int64_t nCtx;
-    std::vector<std::vector<float>> kCache, vCache; // per layer [nKv*dk, nCtx] / [nKv*dv, nCtx]
-    std::vector<cpu::RopeConfig> ropes;             // per layer
-    std::vector<float> x, a, q, k, v, attn, o, g, u;
+    KvConfig kvc;
+    std::vector<std::vector<float>> kCache, vCache; // per layer [row width, nBlocks * blockSize]
+    std::vector<int32_t> identity;                   // block table of run()'s single sequence
+    std::vector<cpu::RopeConfig> ropes;              // per layer
+    Batch single;                                    // run()'s batch (reused)
+    TokenSlots slots;
+    std::vector<float> x, a, q, k, v, attn, o, g, u, xOut;
+    int64_t nOut = 0;
     cpu::MatmulScratch mm;
     MoeScratch moeScratch;
     MlaScratch mlaScratch;
@@ -204,8 +261,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Forward> makeCpuForward(const Model::Impl& model, int64_t nCtx, int nThreads) {
-    return std::make_unique<CpuForward>(model, nCtx, nThreads);
+std::unique_ptr<Forward> makeCpuForward(const Model::Impl& model, const KvConfig& kv, int nThreads) {
+    return std::make_unique<CpuForward>(model, kv, nThreads);
 }
 
 } // namespace dw::model

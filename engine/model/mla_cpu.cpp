@@ -19,7 +19,7 @@ void resize(std::vector<float>& v, size_t n) {
 } // namespace
 
 void mlaAttention(const LayerWeights& l, const HParams& hp, const cpu::RopeConfig& rope,
-                  const float* a, int64_t T, int64_t pos0, float* cache, float* out,
+                  const float* a, int64_t T, const TokenSlots& slots, float* cache, float* out,
                   CpuExec& ex, MlaScratch& s) {
     const MlaParams& p = hp.mla;
     const int nHead = hp.nHead[0];
@@ -47,9 +47,10 @@ void mlaAttention(const LayerWeights& l, const HParams& hp, const cpu::RopeConfi
     for (int64_t t = 0; t < T; ++t) {
         float* kv = s.kv.data() + t * cRow;
         cpu::rmsNorm(kv, l.kvANorm.data(), kv, lora, hp.rmsEps);
-        cpu::rope(kv + lora, 1, rd, pos0 + t, r);
-        for (int h = 0; h < nHead; ++h) cpu::rope(s.q.data() + (t * nHead + h) * qRow + nope, 1, rd, pos0 + t, r);
-        std::memcpy(cache + (pos0 + t) * cRow, kv, sizeof(float) * size_t(cRow));
+        const int64_t pos = slots.pos[size_t(t)];
+        cpu::rope(kv + lora, 1, rd, pos, r);
+        for (int h = 0; h < nHead; ++h) cpu::rope(s.q.data() + (t * nHead + h) * qRow + nope, 1, rd, pos, r);
+        std::memcpy(cache + slots.row[size_t(t)] * cRow, kv, sizeof(float) * size_t(cRow));
     }
     // Absorbed queries [nHead * (kvLora + rope), T]: q_abs_h = k_b[h] . q_nope_h, then q_pe_h.
     resize(s.qAbs, size_t(T * nHead * cRow));
@@ -73,7 +74,8 @@ void mlaAttention(const LayerWeights& l, const HParams& hp, const cpu::RopeConfi
     ap.headDimV = lora;
     ap.scale = hp.attnScale;
     resize(s.lat, size_t(T * nHead * lora));
-    cpu::attention(s.qAbs.data(), T, pos0, cache, cRow, cache, cRow, s.lat.data(), ap, ex.pool);
+    const cpu::KvPages pages{cache, cRow, cache, cRow, slots.blockSize};
+    cpu::pagedAttention(s.qAbs.data(), slots.queries.data(), T, pages, s.lat.data(), ap, ex.pool);
     // Decompress per head: o_h = v_b[h] . latent_h -> [nHead * vDim, T].
     resize(s.o, size_t(T * nHead * vd));
     for (int h = 0; h < nHead; ++h) {

@@ -1,6 +1,7 @@
 #include "core/log.h"
 #include "deepwell/error.h"
 #include "model/builtin_templates.h"
+#include "model/forward.h"
 #include "model/hparams.h"
 #include "model/model_impl.h"
 
@@ -93,17 +94,7 @@ uint64_t Model::weightBytesPerToken() const {
     return total;
 }
 
-uint64_t Model::kvBytesPerToken() const {
-    const auto& hp = m->hp;
-    uint64_t total = 0;
-    for (int il = 0; il < hp.nLayer; ++il) {
-        if (hp.mla.enabled)
-            total += uint64_t(hp.mla.kvLoraRank + hp.mla.ropeDim) * sizeof(float);
-        else
-            total += uint64_t(hp.nHeadKv[size_t(il)]) * (hp.headDimK + hp.headDimV) * sizeof(float);
-    }
-    return total;
-}
+uint64_t Model::kvBytesPerToken() const { return model::cpuKvBytesPerToken(m->hp); }
 
 uint64_t Model::parameterCount() const {
     uint64_t n = 0;
