@@ -94,19 +94,9 @@ ContextOptions contextOptions(const ModelFlags& f, const Model& model, int64_t d
     return o;
 }
 
-std::vector<int32_t> chatTokens(const Model& model, const ChatTemplate& tmpl,
-                                const std::vector<ChatMessage>& messages, bool addGenerationPrompt) {
-    const Tokenizer& tok = model.tokenizer();
-    ChatTemplateOptions opt;
-    opt.addGenerationPrompt = addGenerationPrompt;
-    if (tok.bos() >= 0) opt.bosToken = tok.tokenText(tok.bos());
-    if (tok.eos() >= 0) opt.eosToken = tok.tokenText(tok.eos());
-    const std::string text = tmpl.render(messages, opt);
-    // Avoid a double BOS (ENGINE_FACTS 10.11): add it only if the template did not.
-    const bool templateHasBos = !opt.bosToken.empty() && text.rfind(opt.bosToken, 0) == 0;
-    auto ids = tok.encode(text, false, true);
-    if (tok.addBos() && !templateHasBos && tok.bos() >= 0) ids.insert(ids.begin(), tok.bos());
-    return ids;
+std::vector<int32_t> chatTokens(const Model& model, const std::vector<ChatMessage>& messages,
+                                bool addGenerationPrompt) {
+    return chatPromptTokens(model, messages, addGenerationPrompt);
 }
 
 std::vector<int32_t> textTokens(const Model& model, const std::string& text) {

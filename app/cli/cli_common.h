@@ -45,8 +45,8 @@ DeviceKind deviceKind(const std::string& name); // "auto", "cpu" or "cuda"
 
 // Renders the model's chat template and tokenizes it (special tokens parsed, BOS added only
 // when the template did not write it already).
-std::vector<int32_t> chatTokens(const Model& model, const ChatTemplate& tmpl,
-                                const std::vector<ChatMessage>& messages, bool addGenerationPrompt);
+std::vector<int32_t> chatTokens(const Model& model, const std::vector<ChatMessage>& messages,
+                                bool addGenerationPrompt);
 // Plain text prompt -> tokens with the vocabulary's BOS/EOS rules.
 std::vector<int32_t> textTokens(const Model& model, const std::string& text);
 

@@ -1,6 +1,7 @@
 // deepwell-cli bench: prefill and decode speed, and decode as a percentage of the
 // memory-bandwidth bound (weight + KV bytes read per token / read bandwidth: measured for
 // the CPU, the GPU's peak from deepwell/device_info.h when the context runs on the GPU).
+#include "cli/bench_engine.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "deepwell/device_info.h"
@@ -21,6 +22,8 @@ struct BenchFlags {
     int nGen = 128;
     int reps = 3;
     bool json = false;
+    std::vector<int> concurrency;  // --concurrency: the serving engine instead
+    int sharedPrefix = 0;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -102,8 +105,24 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
     cmd->add_option("-n,--n-gen", f->nGen, "generated tokens")->check(CLI::Range(1, 1 << 20));
     cmd->add_option("-r,--repetitions", f->reps, "repetitions (best is reported)")->check(CLI::Range(1, 100));
     cmd->add_flag("--json", f->json, "one JSON line instead of the table");
+    cmd->add_option("--concurrency", f->concurrency,
+                    "serving engine: run N simultaneous requests (a list: 1,2,4,8) and report "
+                    "aggregate decode throughput and latencies")
+        ->delimiter(',')
+        ->check(CLI::Range(1, 256));
+    cmd->add_option("--shared-prefix", f->sharedPrefix, "serving engine: prompt tokens all requests share")
+        ->check(CLI::Range(0, 1 << 20));
     cmd->callback([f, &exitCode] {
-        run(*f);
+        if (!f->concurrency.empty()) {
+            EngineBenchOptions o;
+            o.concurrency = f->concurrency;
+            o.sharedPrefix = f->sharedPrefix;
+            o.nGen = f->nGen;
+            o.threads = f->model.threads;
+            runEngineBench(loadModel(f->model.model), o);
+        } else {
+            run(*f);
+        }
         exitCode = 0;
     });
 }

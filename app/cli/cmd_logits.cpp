@@ -25,8 +25,7 @@ void run(const LogitsFlags& f) {
     if (text.empty()) throw Error(ErrorCode::InvalidArgument, "give a prompt with -p or -f");
     std::vector<int32_t> tokens;
     if (f.chat) {
-        ChatTemplate tmpl(model->chatTemplate());
-        tokens = chatTokens(*model, tmpl, {{"user", text, {}}}, true);
+        tokens = chatTokens(*model, {{"user", text, {}}}, true);
     } else {
         tokens = textTokens(*model, text);
     }

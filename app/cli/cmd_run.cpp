@@ -60,7 +60,6 @@ std::vector<int32_t> reuseCache(Context& ctx, std::vector<int32_t>& cached,
 }
 
 void interactive(const RunFlags& f, const std::shared_ptr<const Model>& model) {
-    ChatTemplate tmpl(model->chatTemplate());
     Context ctx(model, contextOptions(f.model, *model, kDefaultCtx));
     std::vector<ChatMessage> messages;
     if (!f.system.empty()) messages.push_back({"system", f.system, {}});
@@ -73,7 +72,7 @@ void interactive(const RunFlags& f, const std::shared_ptr<const Model>& model) {
         std::string line;
         if (!std::getline(std::cin, line) || line.empty()) break;
         messages.push_back({"user", line, {}});
-        const auto wanted = chatTokens(*model, tmpl, messages, true);
+        const auto wanted = chatTokens(*model, messages, true);
         if (int64_t(wanted.size()) >= ctx.nCtx()) {
             std::fprintf(stderr, "The conversation (%zu tokens) no longer fits the context of %lld "
                                  "tokens; start again with a larger -c.\n",
@@ -101,11 +100,10 @@ void run(const RunFlags& f) {
     }
     std::vector<int32_t> tokens;
     if (f.chat) {
-        ChatTemplate tmpl(model->chatTemplate());
         std::vector<ChatMessage> messages;
         if (!f.system.empty()) messages.push_back({"system", f.system, {}});
         messages.push_back({"user", text, {}});
-        tokens = chatTokens(*model, tmpl, messages, true);
+        tokens = chatTokens(*model, messages, true);
     } else {
         tokens = textTokens(*model, text);
     }

@@ -1,6 +1,7 @@
 #include "deepwell/generate.h"
 
 #include "deepwell/error.h"
+#include "model/stop_filter.h"
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +14,7 @@ const char* finishReasonName(FinishReason r) {
     case FinishReason::Stop: return "stop";
     case FinishReason::Length: return "length";
     case FinishReason::Cancelled: return "cancelled";
+    case FinishReason::Error: return "error";
     }
     return "?";
 }
@@ -23,46 +25,6 @@ using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
-
-// Holds back text that could still become a stop string.
-class StopFilter {
-public:
-    explicit StopFilter(const std::vector<std::string>& stops) : m_stops(stops) {}
-
-    // Appends text; returns what can be shown now. Sets `stopped` when a stop string appeared
-    // (the returned text then ends just before it).
-    std::string push(std::string_view text, bool& stopped) {
-        m_pending.append(text);
-        size_t cut = std::string::npos;
-        for (const auto& s : m_stops) {
-            if (s.empty()) continue;
-            const size_t at = m_pending.find(s);
-            if (at != std::string::npos) cut = std::min(cut, at);
-        }
-        if (cut != std::string::npos) {
-            stopped = true;
-            std::string out = m_pending.substr(0, cut);
-            m_pending.clear();
-            return out;
-        }
-        // Keep the longest tail that is a proper prefix of some stop string.
-        size_t hold = 0;
-        for (const auto& s : m_stops)
-            for (size_t len = std::min(s.size() - 1, m_pending.size()); len > hold; --len)
-                if (m_pending.compare(m_pending.size() - len, len, s, 0, len) == 0) {
-                    hold = len;
-                    break;
-                }
-        std::string out = m_pending.substr(0, m_pending.size() - hold);
-        m_pending.erase(0, m_pending.size() - hold);
-        return out;
-    }
-    std::string flush() { return std::exchange(m_pending, {}); }
-
-private:
-    const std::vector<std::string>& m_stops;
-    std::string m_pending;
-};
 
 } // namespace
 
@@ -83,7 +45,7 @@ GenerateResult generate(Context& ctx, const std::vector<int32_t>& prompt,
     res.prefillSeconds = secondsSince(start);
 
     StreamDecoder decoder(tok, options.renderSpecial);
-    StopFilter stops(options.stop);
+    model::StopFilter stops(options.stop);
     bool cancelled = false;
     auto emit = [&](const std::string& s) {
         if (s.empty()) return;
@@ -99,7 +61,7 @@ GenerateResult generate(Context& ctx, const std::vector<int32_t>& prompt,
         if (ctx.nPast() >= ctx.nCtx()) break;
         const int32_t id = sampler.sample(ctx.lastLogits().data(), nVocab);
         if (n == 0) res.firstTokenSeconds = secondsSince(start);
-        if (tok.isEog(id)) {
+        if (!options.ignoreEos && tok.isEog(id)) {
             res.reason = FinishReason::Stop;
             break;
         }
