@@ -1,15 +1,19 @@
 // Matrix products of quantized weights with f32 activations (see ops.h).
 //
-// Activation rows are quantized once to the weight type's dot format. Then:
-// - fewer than kMinTileTokens tokens (decode): each thread takes bands of weight rows and
-//   runs the single-row dot kernel per (row, token), bound by reading the weights from memory.
+// Activation rows are quantized once to the weight type's dot format (once per distinct
+// input of a batch). Then:
+// - fewer than kMinTileTokens tokens (decode): the rows of every matrix of the batch are cut
+//   into pieces of a few tens of KB, whole multiples of quant::kRowsMax rows, which the
+//   threads take in turn; a piece runs the multi-row kernel (quant::VecDotRowsFn) on
+//   kRowsMax rows at a time against each token. Bound by reading the weights from memory.
 // - more tokens (prefill): each thread takes bands of kTileMaxRows weight rows and runs the
 //   tiled kernel (quant::VecDotTileFn) on a band against a block of tokens: the band's
 //   weights are decoded once per block into a panel that stays in L1, and the block's
 //   quantized activations (at most kTokenBlock rows, a few hundred KB) stay in L2 while the
 //   bands stream past. The product is then bound by the integer dot throughput.
 // Every output is computed by exactly one kernel call whose arithmetic does not depend on
-// which band or block it was in, so the results are the same for any number of threads.
+// which piece, band or block it was in, so the results are the same for any number of
+// threads and any batching.
 #include "cpu/ops.h"
 
 #include "core/thread_pool.h"
@@ -21,13 +25,23 @@
 namespace dw::cpu {
 namespace {
 
-// Below this many tokens the single dots win: the tiled kernels decode a band of weights
-// into their panel first, which costs about two dot passes over it (measured with
+// Below this many tokens the multi-row kernels win: the tiled kernels decode a band of
+// weights into their panel first, which costs about two dot passes over it (measured with
 // bench_quant --tile T: break-even at 3-4 tokens for Q5_0 and Q4_K).
 constexpr int64_t kMinTileTokens = 4;
 // Tokens per tiled call: bounds the activation bytes a call sweeps (256 rows of Q8_K for
 // k = 2048: 600 KB) while the panel is decoded once per 256 tokens.
 constexpr int64_t kTokenBlock = 256;
+// Decode pieces: about this many per thread and batch, of kMinPieceBytes .. kMaxPieceBytes
+// of weights each. The threads take them one at a time, so the last one ends at most a
+// piece after the others, and a thread that was preempted or started late costs little
+// (the tied 262144-row output matrix of Gemma 3, 171 MB, is ~85 pieces of ~80 us). A piece
+// is a thread's stretch of sequential reading, and every piece starts with a few KB read
+// before the kernels' prefetches are ahead: measured on Gemma 3's decode matmuls with two
+// threads, pieces of 32-512 KB (6 per thread) were ~10% slower than these.
+constexpr int64_t kPiecesPerThread = 3;
+constexpr size_t kMinPieceBytes = 64 * 1024;
+constexpr size_t kMaxPieceBytes = 2 * 1024 * 1024;
 
 // The start of the rows of the next band, requested while the tiled kernel works on the
 // current one: the kernel prefetches its later chunks itself, but the first one would
@@ -40,58 +54,149 @@ void prefetchBandStart(const MatView& w, int64_t r0, int64_t nRows) {
     }
 }
 
-} // namespace
+bool isDecode(const MatmulJob& j) {
+    return j.nTokens < kMinTileTokens;
+}
 
-void matmul(const MatView& w, const float* x, int64_t nTokens, float* y, ThreadPool& pool,
-            MatmulScratch& scratch) {
-    DW_ASSERT(w.data != nullptr && w.k > 0 && w.n > 0 && nTokens > 0);
-    const DType actType = quant::vecDotType(w.type);
-    const quant::VecDotFn dot = quant::vecDotFn(w.type);
-    DW_ASSERT_MSG(dot != nullptr, "weight type has no dot product");
-    const quant::VecDotTileFn tile =
-        nTokens >= kMinTileTokens ? quant::vecDotTileFn(w.type) : nullptr;
-    const size_t actRow = rowBytes(actType, w.k);
-    if (scratch.act.size() < actRow * size_t(nTokens)) scratch.act.resize(actRow * size_t(nTokens));
-    uint8_t* act = scratch.act.data();
+void checkJob(const MatmulJob& j) {
+    DW_ASSERT(j.w.data != nullptr && j.w.k > 0 && j.w.n > 0 && j.nTokens >= 0);
+    DW_ASSERT(j.x != nullptr && j.y != nullptr);
+    DW_ASSERT_MSG(quant::vecDotFn(j.w.type) != nullptr, "weight type has no dot product");
+}
 
-    // Quantize the activation rows (in parallel when there are several).
-    if (nTokens == 1) {
-        quant::quantizeRow(actType, x, act, w.k);
-    } else {
-        pool.parallelFor(nTokens, 1, [&](int64_t b, int64_t e) {
-            for (int64_t t = b; t < e; ++t)
-                quant::quantizeRow(actType, x + t * w.k, act + size_t(t) * actRow, w.k);
-        });
+// The first job before j with the same input (x, nTokens, k, activation format), or -1.
+int64_t sameInputBefore(const MatmulJob* jobs, size_t j) {
+    const MatmulJob& a = jobs[j];
+    const DType at = quant::vecDotType(a.w.type);
+    for (size_t i = 0; i < j; ++i) {
+        const MatmulJob& b = jobs[i];
+        if (b.x == a.x && b.nTokens == a.nTokens && b.w.k == a.w.k &&
+            quant::vecDotType(b.w.type) == at)
+            return int64_t(i);
     }
+    return -1;
+}
 
-    if (tile) {
-        const int64_t band = quant::kTileMaxRows;
-        pool.parallelFor(w.n, band, [&](int64_t r0, int64_t r1) {
-            for (int64_t t0 = 0; t0 < nTokens; t0 += kTokenBlock) {
-                const int nt = int(std::min(kTokenBlock, nTokens - t0));
-                for (int64_t rb = r0; rb < r1; rb += band) {
-                    if (rb + band < r1)
-                        prefetchBandStart(w, rb + band, std::min(band, r1 - rb - band));
-                    tile(w.k, w.data + size_t(rb) * w.rowStride, w.rowStride,
-                         int(std::min(band, r1 - rb)), act + size_t(t0) * actRow, actRow, nt,
-                         y + t0 * w.n + rb, size_t(w.n));
-                }
-            }
-        });
+// Quantizes the input of every job into scratch.act (scratch.actOffset[j]: its rows), an
+// input shared with an earlier job of the batch only once.
+void quantizeInputs(const MatmulJob* jobs, size_t nJobs, ThreadPool& pool, MatmulScratch& s) {
+    s.actOffset.assign(nJobs, 0);
+    size_t total = 0;
+    for (size_t j = 0; j < nJobs; ++j) {
+        const int64_t same = sameInputBefore(jobs, j);
+        if (same >= 0) {
+            s.actOffset[j] = s.actOffset[size_t(same)];
+            continue;
+        }
+        s.actOffset[j] = total;
+        total += rowBytes(quant::vecDotType(jobs[j].w.type), jobs[j].w.k) * size_t(jobs[j].nTokens);
+    }
+    if (s.act.size() < total) s.act.resize(total);
+    for (size_t j = 0; j < nJobs; ++j) {
+        const MatmulJob& a = jobs[j];
+        if (a.nTokens == 0 || sameInputBefore(jobs, j) >= 0) continue;
+        const DType at = quant::vecDotType(a.w.type);
+        const size_t actRow = rowBytes(at, a.w.k);
+        uint8_t* act = s.act.data() + s.actOffset[j];
+        if (a.nTokens < kMinTileTokens) {
+            for (int64_t t = 0; t < a.nTokens; ++t)
+                quant::quantizeRow(at, a.x + t * a.w.k, act + size_t(t) * actRow, a.w.k);
+        } else {
+            pool.parallelFor(a.nTokens, 1, [&](int64_t b, int64_t e) {
+                for (int64_t t = b; t < e; ++t)
+                    quant::quantizeRow(at, a.x + t * a.w.k, act + size_t(t) * actRow, a.w.k);
+            });
+        }
+    }
+}
+
+// Rows r0..r1 of a decode job: kRowsMax rows per kernel call, every token per call group
+// (so that with 2-3 tokens the weights of a group are read from memory once).
+void rowsProduct(const MatmulJob& j, const uint8_t* act, int64_t r0, int64_t r1) {
+    const quant::VecDotRowsFn rows = quant::vecDotRowsFn(j.w.type);
+    const size_t actRow = rowBytes(quant::vecDotType(j.w.type), j.w.k);
+    for (int64_t rb = r0; rb < r1; rb += quant::kRowsMax) {
+        const int nr = int(std::min<int64_t>(quant::kRowsMax, r1 - rb));
+        for (int64_t t = 0; t < j.nTokens; ++t)
+            rows(j.w.k, j.w.data + size_t(rb) * j.w.rowStride, j.w.rowStride, nr,
+                 act + size_t(t) * actRow, j.y + t * j.w.n + rb);
+    }
+}
+
+// All decode jobs of a batch: cut into pieces of whole kRowsMax-row groups, then one pool
+// job over the pieces (or none, for a small batch).
+void decodeProducts(const MatmulJob* jobs, size_t nJobs, ThreadPool& pool, MatmulScratch& s) {
+    size_t total = 0;
+    for (size_t j = 0; j < nJobs; ++j) {
+        if (isDecode(jobs[j]) && jobs[j].nTokens > 0)
+            total += jobs[j].w.rowStride * size_t(jobs[j].w.n);
+    }
+    if (total == 0) return;
+    if (pool.size() == 1 || total < kMatmulSerialBytes) {
+        for (size_t j = 0; j < nJobs; ++j) {
+            if (isDecode(jobs[j]) && jobs[j].nTokens > 0)
+                rowsProduct(jobs[j], s.act.data() + s.actOffset[j], 0, jobs[j].w.n);
+        }
         return;
     }
+    const size_t target = std::clamp(total / size_t(int64_t(pool.size()) * kPiecesPerThread),
+                                     kMinPieceBytes, kMaxPieceBytes);
+    s.pieces.clear();
+    for (size_t j = 0; j < nJobs; ++j) {
+        const MatmulJob& a = jobs[j];
+        if (!isDecode(a) || a.nTokens == 0) continue;
+        const int64_t groups =
+            std::max<int64_t>(1, int64_t(target / (a.w.rowStride * quant::kRowsMax)));
+        const int64_t rowsPerPiece = groups * quant::kRowsMax;
+        for (int64_t r0 = 0; r0 < a.w.n; r0 += rowsPerPiece) {
+            s.pieces.push_back(int64_t(j));
+            s.pieces.push_back(r0);
+            s.pieces.push_back(std::min(a.w.n, r0 + rowsPerPiece));
+        }
+    }
+    pool.forEach(int64_t(s.pieces.size() / 3), [&](int64_t p) {
+        const size_t j = size_t(s.pieces[size_t(3 * p)]);
+        rowsProduct(jobs[j], s.act.data() + s.actOffset[j], s.pieces[size_t(3 * p + 1)],
+                    s.pieces[size_t(3 * p + 2)]);
+    });
+}
 
-    const int64_t band = nTokens == 1 ? 8 : 16; // rows per hand-out unit
+// One prefill job: bands of kTileMaxRows rows over the pool, kTokenBlock tokens per call.
+void tiledProduct(const MatmulJob& j, const uint8_t* act, ThreadPool& pool) {
+    const MatView& w = j.w;
+    const quant::VecDotTileFn tile = quant::vecDotTileFn(w.type);
+    const size_t actRow = rowBytes(quant::vecDotType(w.type), w.k);
+    const int64_t band = quant::kTileMaxRows;
     pool.parallelFor(w.n, band, [&](int64_t r0, int64_t r1) {
-        for (int64_t rb = r0; rb < r1; rb += band) {
-            const int64_t re = std::min(r1, rb + band);
-            for (int64_t t = 0; t < nTokens; ++t) {
-                const uint8_t* a = act + size_t(t) * actRow;
-                float* yt = y + t * w.n;
-                for (int64_t r = rb; r < re; ++r) yt[r] = dot(w.k, w.data + size_t(r) * w.rowStride, a);
+        for (int64_t t0 = 0; t0 < j.nTokens; t0 += kTokenBlock) {
+            const int nt = int(std::min(kTokenBlock, j.nTokens - t0));
+            for (int64_t rb = r0; rb < r1; rb += band) {
+                if (rb + band < r1) prefetchBandStart(w, rb + band, std::min(band, r1 - rb - band));
+                tile(w.k, w.data + size_t(rb) * w.rowStride, w.rowStride,
+                     int(std::min(band, r1 - rb)), act + size_t(t0) * actRow, actRow, nt,
+                     j.y + t0 * w.n + rb, size_t(w.n));
             }
         }
     });
+}
+
+} // namespace
+
+void matmulBatch(const MatmulJob* jobs, size_t nJobs, ThreadPool& pool, MatmulScratch& scratch) {
+    for (size_t j = 0; j < nJobs; ++j) checkJob(jobs[j]);
+    quantizeInputs(jobs, nJobs, pool, scratch);
+    decodeProducts(jobs, nJobs, pool, scratch);
+    for (size_t j = 0; j < nJobs; ++j) {
+        if (!isDecode(jobs[j]))
+            tiledProduct(jobs[j], scratch.act.data() + scratch.actOffset[j], pool);
+    }
+}
+
+void matmul(const MatView& w, const float* x, int64_t nTokens, float* y, ThreadPool& pool,
+            MatmulScratch& scratch) {
+    DW_ASSERT(nTokens > 0);
+    const MatmulJob job{w, x, nTokens, y};
+    matmulBatch(&job, 1, pool, scratch);
 }
 
 void getRow(const MatView& w, int64_t row, float* out) {

@@ -52,18 +52,39 @@ struct MatView {
     size_t rowStride = 0; // bytes; rowBytes(type, k) for a contiguous matrix
 };
 
-// Reusable buffer for quantized activation rows (avoids allocations in the decode loop).
+// Reusable buffers of matmul / matmulBatch (avoids allocations in the decode loop): the
+// quantized activation rows, and the plan of a batch.
 struct MatmulScratch {
     std::vector<uint8_t> act;
+    std::vector<size_t> actOffset;   // per job of a batch: its activation rows in `act`
+    std::vector<int64_t> pieces;     // (job, first row, end row) triples handed to the pool
 };
 
 // y[t * w.n + r] = sum_j W[r][j] * x[t * w.k + j] for t < nTokens, r < w.n.
 // Activations are quantized to quant::vecDotType(w.type) first (as llama.cpp does), so
-// results match a float product up to that rounding. From a few tokens on, the tiled
-// kernels (quant::VecDotTileFn) run instead of one dot per (row, token): the same sums in
-// another float order. The results do not depend on the number of threads in the pool.
+// results match a float product up to that rounding. Below a few tokens (decode) the
+// multi-row kernels (quant::VecDotRowsFn) run, from a few tokens on the tiled kernels
+// (quant::VecDotTileFn): the same sums in another float order. The results do not depend
+// on the number of threads in the pool.
 void matmul(const MatView& w, const float* x, int64_t nTokens, float* y, ThreadPool& pool,
             MatmulScratch& scratch);
+
+// One product of a batch: y = W x over nTokens activation rows, as matmul(w, x, nTokens, y).
+struct MatmulJob {
+    MatView w;
+    const float* x = nullptr; // [w.k, nTokens]
+    int64_t nTokens = 0;
+    float* y = nullptr;       // [w.n, nTokens]; must not overlap any job's x
+};
+
+// Several products at once, with the same results as matmul per job. An input shared by
+// several jobs (same x, nTokens, k and activation format: Q/K/V, gate/up) is quantized
+// once, and the decode-sized jobs (fewer than a few tokens) go to the pool as one job
+// whose pieces (runs of rows of any of the matrices) the threads take in turn: one
+// dispatch instead of one per matrix, and no split of a small matrix across threads. A
+// batch below kMatmulSerialBytes of weights runs on the calling thread alone.
+inline constexpr size_t kMatmulSerialBytes = 64 * 1024;
+void matmulBatch(const MatmulJob* jobs, size_t nJobs, ThreadPool& pool, MatmulScratch& scratch);
 
 // One dequantized row of a matrix (embedding look-up): out[0..w.k).
 void getRow(const MatView& w, int64_t row, float* out);

@@ -8,6 +8,7 @@
 #include "model/weights.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 namespace dw::model {
@@ -28,14 +29,25 @@ struct CpuExec {
     void matmul(const cpu::MatView& w, const float* x, int64_t T, float* y) {
         cpu::matmul(w, x, T, y, pool, mm);
     }
+    // Several products in one call (cpu::matmulBatch): shared inputs quantized once, one
+    // dispatch to the pool for the decode-sized ones.
+    void matmuls(std::initializer_list<cpu::MatmulJob> jobs) {
+        cpu::matmulBatch(jobs.begin(), jobs.size(), pool, mm);
+    }
+    void matmuls(const std::vector<cpu::MatmulJob>& jobs) {
+        cpu::matmulBatch(jobs.data(), jobs.size(), pool, mm);
+    }
 };
 
 // Reused buffers of the MoE block (sized on first use for the largest chunk).
 struct MoeScratch {
     std::vector<float> logits, slots, xe, ge, ue, de, shared, route;
+    std::vector<float> sharedGate, sharedUp; // the shared expert's [nFfShared, T]
     std::vector<int32_t> ids;
     std::vector<float> weights;
     std::vector<std::vector<int32_t>> perExpert; // slot indices t*k + j, ascending
+    std::vector<int> group;                      // experts of one batch
+    std::vector<cpu::MatmulJob> jobs;            // the products of one batch
 };
 
 // out[T][nEmbd] = MoE(x) (+ shared experts), x: [nEmbd, T] normalised hidden states.
@@ -47,6 +59,7 @@ void moeFeedForward(const LayerWeights& l, const HParams& hp, const float* x, in
 
 struct MlaScratch {
     std::vector<float> q, qa, kv, qAbs, lat, gather, part, o;
+    std::vector<cpu::MatmulJob> jobs; // the per-head products of one batch
 };
 
 // Latent attention (absorbed form) of a batch of T tokens: cache rows [kvLora + rope, rows]

@@ -191,9 +191,9 @@ private:
         ensure(k, size_t(T * nk));
         ensure(v, size_t(T * nv));
         ensure(attn, size_t(T * nH * dv));
-        matmul(L.wq, a.data(), T, q.data());
-        matmul(L.wk, a.data(), T, k.data());
-        matmul(L.wv, a.data(), T, v.data());
+        CpuExec{pool, mm}.matmuls({{L.wq, a.data(), T, q.data()},
+                                   {L.wk, a.data(), T, k.data()},
+                                   {L.wv, a.data(), T, v.data()}});
         addBias(q.data(), L.bq, T);
         addBias(k.data(), L.bk, T);
         addBias(v.data(), L.bv, T);
@@ -232,8 +232,7 @@ private:
         const int64_t ff = hp.nFf[size_t(il)];
         ensure(g, size_t(T * ff));
         ensure(u, size_t(T * ff));
-        matmul(L.gate, a.data(), T, g.data());
-        matmul(L.up, a.data(), T, u.data());
+        CpuExec{pool, mm}.matmuls({{L.gate, a.data(), T, g.data()}, {L.up, a.data(), T, u.data()}});
         if (arch.act == Activation::GeluTanh)
             cpu::geglu(g.data(), u.data(), g.data(), T * ff);
         else

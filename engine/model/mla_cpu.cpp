@@ -16,6 +16,9 @@ void resize(std::vector<float>& v, size_t n) {
     if (v.size() < n) v.resize(n);
 }
 
+// Bound on the gathered per-head inputs (and outputs) of one batch of per-head products.
+constexpr int64_t kMlaBatchFloats = int64_t(1) << 21;
+
 } // namespace
 
 void mlaAttention(const LayerWeights& l, const HParams& hp, const cpu::RopeConfig& rope,
@@ -27,21 +30,20 @@ void mlaAttention(const LayerWeights& l, const HParams& hp, const cpu::RopeConfi
     const int64_t qRow = int64_t(nope) + rd;           // per-head query [nope | rope]
     const int64_t cRow = int64_t(lora) + rd;           // cache row [latent | rope key]
 
-    // Queries [nHead * (nope + rope), T].
+    // Queries [nHead * (nope + rope), T], and latent and rope key [kvLora + rope, T] (only the
+    // latent is normed); the products of `a` in one batch.
     resize(s.q, size_t(T * nHead * qRow));
+    resize(s.kv, size_t(T * cRow));
     if (l.wq.data) {
-        ex.matmul(l.wq, a, T, s.q.data());
+        ex.matmuls({{l.wq, a, T, s.q.data()}, {l.wkvA, a, T, s.kv.data()}});
     } else {
         resize(s.qa, size_t(T * p.qLoraRank));
-        ex.matmul(l.wqA, a, T, s.qa.data());
+        ex.matmuls({{l.wqA, a, T, s.qa.data()}, {l.wkvA, a, T, s.kv.data()}});
         for (int64_t t = 0; t < T; ++t)
             cpu::rmsNorm(s.qa.data() + t * p.qLoraRank, l.qANorm.data(), s.qa.data() + t * p.qLoraRank,
                          p.qLoraRank, hp.rmsEps);
         ex.matmul(l.wqB, s.qa.data(), T, s.q.data());
     }
-    // Latent and rope key [kvLora + rope, T]; only the latent is normed.
-    resize(s.kv, size_t(T * cRow));
-    ex.matmul(l.wkvA, a, T, s.kv.data());
     cpu::RopeConfig r = rope;
     r.nRot = rd;
     for (int64_t t = 0; t < T; ++t) {
@@ -53,17 +55,31 @@ void mlaAttention(const LayerWeights& l, const HParams& hp, const cpu::RopeConfi
         std::memcpy(cache + slots.row[size_t(t)] * cRow, kv, sizeof(float) * size_t(cRow));
     }
     // Absorbed queries [nHead * (kvLora + rope), T]: q_abs_h = k_b[h] . q_nope_h, then q_pe_h.
+    // The per-head products run in batches of `group` heads (one dispatch each): every head's
+    // input gathered first ([nope, T] per head). All heads in decode; in a long prefill chunk
+    // as many as keep the gathered inputs and outputs within kMlaBatchFloats each.
     resize(s.qAbs, size_t(T * nHead * cRow));
-    resize(s.gather, size_t(T * std::max(nope, lora)));
-    resize(s.part, size_t(T * std::max(lora, vd)));
-    for (int h = 0; h < nHead; ++h) {
-        for (int64_t t = 0; t < T; ++t)
-            std::copy_n(s.q.data() + (t * nHead + h) * qRow, nope, s.gather.data() + t * nope);
-        ex.matmul(l.kB.at(h), s.gather.data(), T, s.part.data());
-        for (int64_t t = 0; t < T; ++t) {
-            float* dst = s.qAbs.data() + (t * nHead + h) * cRow;
-            std::copy_n(s.part.data() + t * lora, lora, dst);
-            std::copy_n(s.q.data() + (t * nHead + h) * qRow + nope, rd, dst + lora);
+    const int64_t gatherHead = T * std::max(nope, lora), partHead = T * std::max(lora, vd);
+    const int group = int(std::clamp<int64_t>(
+        kMlaBatchFloats / std::max(gatherHead, partHead), 1, nHead));
+    resize(s.gather, size_t(group * gatherHead));
+    resize(s.part, size_t(group * partHead));
+    for (int h0 = 0; h0 < nHead; h0 += group) {
+        const int h1 = std::min(nHead, h0 + group);
+        s.jobs.clear();
+        for (int h = h0; h < h1; ++h) {
+            float* g = s.gather.data() + (h - h0) * gatherHead;
+            for (int64_t t = 0; t < T; ++t)
+                std::copy_n(s.q.data() + (t * nHead + h) * qRow, nope, g + t * nope);
+            s.jobs.push_back({l.kB.at(h), g, T, s.part.data() + (h - h0) * partHead});
+        }
+        ex.matmuls(s.jobs);
+        for (int h = h0; h < h1; ++h) {
+            for (int64_t t = 0; t < T; ++t) {
+                float* dst = s.qAbs.data() + (t * nHead + h) * cRow;
+                std::copy_n(s.part.data() + (h - h0) * partHead + t * lora, lora, dst);
+                std::copy_n(s.q.data() + (t * nHead + h) * qRow + nope, rd, dst + lora);
+            }
         }
     }
     // One shared KV head: keys are whole cache rows, values their first kvLora entries.
@@ -76,14 +92,23 @@ void mlaAttention(const LayerWeights& l, const HParams& hp, const cpu::RopeConfi
     resize(s.lat, size_t(T * nHead * lora));
     const cpu::KvPages pages{cache, cRow, cache, cRow, slots.blockSize};
     cpu::pagedAttention(s.qAbs.data(), slots.queries.data(), T, pages, s.lat.data(), ap, ex.pool);
-    // Decompress per head: o_h = v_b[h] . latent_h -> [nHead * vDim, T].
+    // Decompress per head: o_h = v_b[h] . latent_h -> [nHead * vDim, T], in batches as above.
     resize(s.o, size_t(T * nHead * vd));
-    for (int h = 0; h < nHead; ++h) {
-        for (int64_t t = 0; t < T; ++t)
-            std::copy_n(s.lat.data() + (t * nHead + h) * lora, lora, s.gather.data() + t * lora);
-        ex.matmul(l.vB.at(h), s.gather.data(), T, s.part.data());
-        for (int64_t t = 0; t < T; ++t)
-            std::copy_n(s.part.data() + t * vd, vd, s.o.data() + (t * nHead + h) * vd);
+    for (int h0 = 0; h0 < nHead; h0 += group) {
+        const int h1 = std::min(nHead, h0 + group);
+        s.jobs.clear();
+        for (int h = h0; h < h1; ++h) {
+            float* g = s.gather.data() + (h - h0) * gatherHead;
+            for (int64_t t = 0; t < T; ++t)
+                std::copy_n(s.lat.data() + (t * nHead + h) * lora, lora, g + t * lora);
+            s.jobs.push_back({l.vB.at(h), g, T, s.part.data() + (h - h0) * partHead});
+        }
+        ex.matmuls(s.jobs);
+        for (int h = h0; h < h1; ++h) {
+            for (int64_t t = 0; t < T; ++t)
+                std::copy_n(s.part.data() + (h - h0) * partHead + t * vd, vd,
+                            s.o.data() + (t * nHead + h) * vd);
+        }
     }
     ex.matmul(l.wo, s.o.data(), T, out);
 }

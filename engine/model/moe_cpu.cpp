@@ -14,6 +14,10 @@ void resize(std::vector<float>& v, size_t n) {
     if (v.size() < n) v.resize(n);
 }
 
+// (token, slot) pairs per group of experts in step 3: all of a decode step, and a bound on
+// the gathered inputs and outputs of a prefill chunk.
+constexpr int64_t kMoeGroupSlots = 256;
+
 } // namespace
 
 void moeFeedForward(const LayerWeights& l, const HParams& hp, const float* x, int64_t T,
@@ -22,9 +26,18 @@ void moeFeedForward(const LayerWeights& l, const HParams& hp, const float* x, in
     const int64_t E = hp.nEmbd, F = m.nFfExpert;
     const int k = m.nExpertUsed;
 
-    // 1. route every token
+    // 1. route every token (with the shared expert's gate and up: same input, one batch)
     resize(s.logits, size_t(T * m.nExpert));
-    ex.matmul(l.gateInp, x, T, s.logits.data());
+    const int64_t FS = m.nFfShared;
+    if (FS > 0) {
+        resize(s.sharedGate, size_t(T * FS));
+        resize(s.sharedUp, size_t(T * FS));
+        ex.matmuls({{l.gateInp, x, T, s.logits.data()},
+                    {l.gateShexp, x, T, s.sharedGate.data()},
+                    {l.upShexp, x, T, s.sharedUp.data()}});
+    } else {
+        ex.matmul(l.gateInp, x, T, s.logits.data());
+    }
     s.ids.resize(size_t(T * k));
     s.weights.resize(size_t(T * k));
     const RouterConfig rc = routerConfig(m, l.expProbsBias.empty() ? nullptr : l.expProbsBias.data());
@@ -36,25 +49,60 @@ void moeFeedForward(const LayerWeights& l, const HParams& hp, const float* x, in
     for (auto& v : s.perExpert) v.clear();
     for (int64_t i = 0; i < T * k; ++i) s.perExpert[size_t(s.ids[size_t(i)])].push_back(int32_t(i));
 
-    // 3. each selected expert: one product over all of its tokens
+    // 3. the selected experts, in groups of up to kMoeGroupSlots (token, slot) pairs: gate and
+    //    up of all experts of a group in one batch, then down in one (two dispatches instead
+    //    of three per expert). An expert chosen by every token (every selected expert in
+    //    decode) reads x itself, so that the group's experts share one quantized input.
     resize(s.slots, size_t(T * k * E));
-    for (int e = 0; e < m.nExpert; ++e) {
-        const auto& slots = s.perExpert[size_t(e)];
-        if (slots.empty()) continue;
-        if (counts) counts[e] += slots.size();
-        const int64_t n = int64_t(slots.size());
-        resize(s.xe, size_t(n * E));
-        resize(s.ge, size_t(n * F));
-        resize(s.ue, size_t(n * F));
-        resize(s.de, size_t(n * E));
-        for (int64_t i = 0; i < n; ++i)
-            std::copy_n(x + (slots[size_t(i)] / k) * E, E, s.xe.data() + i * E);
-        ex.matmul(l.gateExps.at(e), s.xe.data(), n, s.ge.data());
-        ex.matmul(l.upExps.at(e), s.xe.data(), n, s.ue.data());
-        cpu::swiglu(s.ge.data(), s.ue.data(), s.ge.data(), n * F);
-        ex.matmul(l.downExps.at(e), s.ge.data(), n, s.de.data());
-        for (int64_t i = 0; i < n; ++i)
-            std::copy_n(s.de.data() + i * E, E, s.slots.data() + int64_t(slots[size_t(i)]) * E);
+    for (int e0 = 0; e0 < m.nExpert;) {
+        s.group.clear();
+        int64_t groupSlots = 0;
+        for (; e0 < m.nExpert; ++e0) {
+            const int64_t n = int64_t(s.perExpert[size_t(e0)].size());
+            if (n == 0) continue;
+            if (groupSlots > 0 && groupSlots + n > kMoeGroupSlots) break;
+            s.group.push_back(e0);
+            groupSlots += n;
+        }
+        if (s.group.empty()) break;
+        resize(s.xe, size_t(groupSlots * E));
+        resize(s.ge, size_t(groupSlots * F));
+        resize(s.ue, size_t(groupSlots * F));
+        resize(s.de, size_t(groupSlots * E));
+        s.jobs.clear();
+        int64_t off = 0;
+        for (int e : s.group) {
+            const auto& slots = s.perExpert[size_t(e)];
+            const int64_t n = int64_t(slots.size());
+            if (counts) counts[e] += slots.size();
+            const float* in = x;
+            if (n != T) {
+                for (int64_t i = 0; i < n; ++i)
+                    std::copy_n(x + (slots[size_t(i)] / k) * E, E, s.xe.data() + (off + i) * E);
+                in = s.xe.data() + off * E;
+            }
+            s.jobs.push_back({l.gateExps.at(e), in, n, s.ge.data() + off * F});
+            s.jobs.push_back({l.upExps.at(e), in, n, s.ue.data() + off * F});
+            off += n;
+        }
+        ex.matmuls(s.jobs);
+        cpu::swiglu(s.ge.data(), s.ue.data(), s.ge.data(), groupSlots * F);
+        s.jobs.clear();
+        off = 0;
+        for (int e : s.group) {
+            const int64_t n = int64_t(s.perExpert[size_t(e)].size());
+            s.jobs.push_back({l.downExps.at(e), s.ge.data() + off * F, n, s.de.data() + off * E});
+            off += n;
+        }
+        ex.matmuls(s.jobs);
+        off = 0;
+        for (int e : s.group) {
+            const auto& slots = s.perExpert[size_t(e)];
+            for (size_t i = 0; i < slots.size(); ++i)
+                std::copy_n(s.de.data() + (off + int64_t(i)) * E, E,
+                            s.slots.data() + int64_t(slots[i]) * E);
+            off += int64_t(slots.size());
+        }
     }
 
     // 4. weighted combine in slot order, plus the shared expert
@@ -67,15 +115,10 @@ void moeFeedForward(const LayerWeights& l, const HParams& hp, const float* x, in
             for (int64_t i = 0; i < E; ++i) o[i] += w * d[i];
         }
     }
-    if (m.nFfShared > 0) {
-        const int64_t FS = m.nFfShared;
-        resize(s.ge, size_t(T * FS));
-        resize(s.ue, size_t(T * FS));
+    if (FS > 0) {
         resize(s.shared, size_t(T * E));
-        ex.matmul(l.gateShexp, x, T, s.ge.data());
-        ex.matmul(l.upShexp, x, T, s.ue.data());
-        cpu::swiglu(s.ge.data(), s.ue.data(), s.ge.data(), T * FS);
-        ex.matmul(l.downShexp, s.ge.data(), T, s.shared.data());
+        cpu::swiglu(s.sharedGate.data(), s.sharedUp.data(), s.sharedGate.data(), T * FS);
+        ex.matmul(l.downShexp, s.sharedGate.data(), T, s.shared.data());
         for (int64_t t = 0; t < T; ++t) {
             float gate = 1.0f;
             if (m.sharedGated) { // qwen2moe: sigmoid(gate_inp_shexp . x)

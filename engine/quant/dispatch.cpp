@@ -89,6 +89,19 @@ loopTiles(std::integer_sequence<uint32_t, Ids...>) {
     return {&loopTileOf<Ids, IsaId>...};
 }
 
+// Likewise the rows kernel of a type without a specialised one.
+template <uint32_t Id, int IsaId>
+void loopRowsOf(int64_t n, const void* w, size_t wStride, int nRows, const void* a, float* out) {
+    static const VecDotFn dot = vecDotFn(static_cast<DType>(Id), static_cast<Isa>(IsaId));
+    rowsByDots(dot, n, w, wStride, nRows, a, out);
+}
+
+template <int IsaId, uint32_t... Ids>
+constexpr std::array<VecDotRowsFn, kDTypeIdCount>
+loopRows(std::integer_sequence<uint32_t, Ids...>) {
+    return {&loopRowsOf<Ids, IsaId>...};
+}
+
 } // namespace
 
 void tileByDots(VecDotFn dot, int64_t n, const void* w, size_t wStride, int nRows, const void* a,
@@ -100,6 +113,12 @@ void tileByDots(VecDotFn dot, int64_t n, const void* w, size_t wStride, int nRow
             out[size_t(c) * outStride + size_t(r)] =
                 dot(n, wb + size_t(r) * wStride, ab + size_t(c) * aStride);
     }
+}
+
+void rowsByDots(VecDotFn dot, int64_t n, const void* w, size_t wStride, int nRows, const void* a,
+                float* out) {
+    const auto* wb = static_cast<const uint8_t*>(w);
+    for (int r = 0; r < nRows; ++r) out[r] = dot(n, wb + size_t(r) * wStride, a);
 }
 
 const char* isaName(Isa isa) {
@@ -255,6 +274,32 @@ VecDotTileFn vecDotTileFn(DType weightType, Isa isa) {
     static constexpr std::array<VecDotTileFn, kDTypeIdCount> loops[2] = {
         loopTiles<int(Isa::Avx2)>(Ids{}), loopTiles<int(Isa::Avx512)>(Ids{})};
     return loops[isa == Isa::Avx2 ? 0 : 1][id];
+}
+
+VecDotRowsFn vecDotRowsFn(DType weightType, Isa isa) {
+    const auto id = static_cast<uint32_t>(weightType);
+    if (id >= kDTypeIdCount || vecDotFn(weightType, isa) == nullptr) return nullptr;
+    while (!isaSupported(isa)) isa = static_cast<Isa>(static_cast<int>(isa) - 1);
+    if (isa == Isa::Scalar) return kernelTable(KernelVariant::Scalar).rows[id];
+    // A specialised rows kernel of this ISA or a lower SIMD one beats a loop over single dots.
+    for (KernelVariant v = kernelVariantFor(isa); v != KernelVariant::Scalar; v = lower(v)) {
+        if (kernelVariantSupported(v) && kernelTable(v).rows[id]) return kernelTable(v).rows[id];
+    }
+    using Ids = std::make_integer_sequence<uint32_t, kDTypeIdCount>;
+    static constexpr std::array<VecDotRowsFn, kDTypeIdCount> loops[2] = {
+        loopRows<int(Isa::Avx2)>(Ids{}), loopRows<int(Isa::Avx512)>(Ids{})};
+    return loops[isa == Isa::Avx2 ? 0 : 1][id];
+}
+
+VecDotRowsFn vecDotRowsFn(DType weightType) {
+    static const auto table = [] {
+        std::array<VecDotRowsFn, kDTypeIdCount> t{};
+        for (uint32_t id = 0; id < kDTypeIdCount; ++id)
+            t[id] = vecDotRowsFn(static_cast<DType>(id), bestIsa());
+        return t;
+    }();
+    const auto id = static_cast<uint32_t>(weightType);
+    return id < kDTypeIdCount ? table[id] : nullptr;
 }
 
 } // namespace dw::quant

@@ -4,6 +4,8 @@
 #include "quant/blocks.h"
 #include "quant/dot_legacy_simd.h"
 #include "quant/kernels.h"
+#include "quant/rows_float.h"
+#include "quant/rows_legacy.h"
 #include "quant/simd_avx2.h"
 
 namespace dw::quant {
@@ -76,6 +78,8 @@ KernelTable makeTable() {
     addAvx2KQuantKernels(t);
     addAvx2ActivationQuantizers(t);
     addAvx2TileKernels(t);
+    addLegacyRowKernels(t);
+    addFloatRowKernels<Vec256>(t);
     return t;
 }
 

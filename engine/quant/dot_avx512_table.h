@@ -1,12 +1,15 @@
 #pragma once
 // Internal, included only by dot_avx512.cpp and dot_avx512_vnni.cpp: the AVX-512 table, built
-// from the kernels of the headers below (dots, activation quantizers, tiles) as compiled in
-// the including file.
+// from the kernels of the headers below (dots, activation quantizers, tiles, multi-row
+// kernels) as compiled in the including file.
 #include "quant/dot_avx512_float.h"
 #include "quant/dot_avx512_k.h"
 #include "quant/dot_legacy_simd.h"
 #include "quant/kernels.h"
 #include "quant/quantize_act_avx512.h"
+#include "quant/rows_float.h"
+#include "quant/rows_k_avx512.h"
+#include "quant/rows_legacy.h"
 #include "quant/tile_float.h"
 
 namespace dw::quant {
@@ -32,6 +35,9 @@ KernelTable makeAvx512Table() {
     t.quantizeQ8_1 = quantizeQ8_1Avx512;
     t.quantizeQ8_K = quantizeQ8_KAvx512;
     addTileKernels<Vec512>(t);
+    addLegacyRowKernels(t);
+    addFloatRowKernels<Vec512>(t);
+    addKQuantRowKernelsAvx512(t);
     return t;
 }
 

@@ -251,6 +251,12 @@ void tileOf(int64_t n, const void* w, size_t wStride, int nRows, const void* a, 
     tileByDots(Dot, n, w, wStride, nRows, a, aStride, nCols, out, outStride);
 }
 
+// The scalar rows: the reference every multi-row kernel is tested against.
+template <VecDotFn Dot>
+void rowsOf(int64_t n, const void* w, size_t wStride, int nRows, const void* a, float* out) {
+    rowsByDots(Dot, n, w, wStride, nRows, a, out);
+}
+
 KernelTable makeTable() {
     KernelTable t{};
     auto set = [&t](DType type, VecDotFn f) { t.dot[static_cast<uint32_t>(type)] = f; };
@@ -281,6 +287,20 @@ KernelTable makeTable() {
     setTile(DType::Q4_K, tileOf<dotQ4_K>);
     setTile(DType::Q5_K, tileOf<dotQ5_K>);
     setTile(DType::Q6_K, tileOf<dotQ6_K>);
+    auto setRows = [&t](DType type, VecDotRowsFn f) { t.rows[static_cast<uint32_t>(type)] = f; };
+    setRows(DType::F32, rowsOf<dotF32>);
+    setRows(DType::F16, rowsOf<dotF16>);
+    setRows(DType::BF16, rowsOf<dotBF16>);
+    setRows(DType::Q4_0, rowsOf<dotQ4_0>);
+    setRows(DType::Q4_1, rowsOf<dotQ4_1>);
+    setRows(DType::Q5_0, rowsOf<dotQ5_0>);
+    setRows(DType::Q5_1, rowsOf<dotQ5_1>);
+    setRows(DType::Q8_0, rowsOf<dotQ8_0>);
+    setRows(DType::Q2_K, rowsOf<dotQ2_K>);
+    setRows(DType::Q3_K, rowsOf<dotQ3_K>);
+    setRows(DType::Q4_K, rowsOf<dotQ4_K>);
+    setRows(DType::Q5_K, rowsOf<dotQ5_K>);
+    setRows(DType::Q6_K, rowsOf<dotQ6_K>);
     t.quantizeQ8_0 = quantizeRowQ8_0Ref;
     t.quantizeQ8_1 = quantizeRowQ8_1Ref;
     t.quantizeQ8_K = quantizeRowQ8_KRef;

@@ -19,6 +19,7 @@ using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
 struct KernelTable {
     VecDotFn dot[kDTypeIdCount];      // by weight type id; nullptr: not specialised here
     VecDotTileFn tile[kDTypeIdCount]; // likewise (vecDotTileFn then loops vecDotFn's kernel)
+    VecDotRowsFn rows[kDTypeIdCount]; // likewise (vecDotRowsFn then loops vecDotFn's kernel)
     QuantizeActFn quantizeQ8_0;
     QuantizeActFn quantizeQ8_1;
     QuantizeActFn quantizeQ8_K;
@@ -48,7 +49,7 @@ const KernelTable& avx2KernelTable();
 const KernelTable& avx512KernelTable();
 const KernelTable& avx512VnniKernelTable();
 // Parts of the tables filled by the other files of an ISA.
-void addAvx2KQuantKernels(KernelTable& t);        // dot_avx2_k.cpp
+void addAvx2KQuantKernels(KernelTable& t);        // dot_avx2_k.cpp (dots and rows)
 void addAvx2ActivationQuantizers(KernelTable& t); // quantize_act_avx2.cpp
 void addAvx2TileKernels(KernelTable& t);          // tile_avx2.cpp (after the dots are set)
 #endif
@@ -56,6 +57,10 @@ void addAvx2TileKernels(KernelTable& t);          // tile_avx2.cpp (after the do
 // tile[] entry of a type without a tiled kernel: out[c * outStride + r] = dot(row r, column c).
 void tileByDots(VecDotFn dot, int64_t n, const void* w, size_t wStride, int nRows, const void* a,
                 size_t aStride, int nCols, float* out, size_t outStride);
+
+// rows[] entry of a type without a multi-row kernel: out[r] = dot(row r).
+void rowsByDots(VecDotFn dot, int64_t n, const void* w, size_t wStride, int nRows, const void* a,
+                float* out);
 
 // The scalar activation quantizers (reference; the SIMD ones produce identical bytes).
 void quantizeRowQ8_0Ref(const float* x, void* dst, int64_t n);

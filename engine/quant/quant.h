@@ -60,4 +60,24 @@ inline VecDotTileFn vecDotTileFn(DType weightType) {
     return vecDotTileFn(weightType, bestIsa());
 }
 
+// Multi-row dot products for decode: nRows (1..kRowsMax) consecutive weight rows against one
+// activation row in one call,
+//   out[r] = vecDotFn(w)(n, w + r * wStride, a)   for r < nRows,
+// strides in bytes, n, the rows and the activation as for VecDotFn. A matrix-vector product
+// reads every weight byte once, so it is bound by memory bandwidth; what keeps the single
+// dots below that bound on short rows (640 values = 20 blocks) is per-row work: the call,
+// the horizontal sum, the activation loads and scales. Here the rows share the activation
+// (loaded and converted once per block), each row keeps its own vector accumulator, and one
+// transpose-and-add reduces all of them at the end; the next rows are prefetched while these
+// are summed. Equal to the single dots up to float summation order (the scalar variant loops
+// the scalar VecDotFn and is the reference), and a row's result does not depend on nRows or
+// on which rows share its call. Every type with a VecDotFn has one; a type without a
+// specialised kernel on an ISA gets a loop over that ISA's VecDotFn.
+inline constexpr int kRowsMax = 8;
+using VecDotRowsFn = void (*)(int64_t n, const void* w, size_t wStride, int nRows, const void* a,
+                              float* out);
+VecDotRowsFn vecDotRowsFn(DType weightType, Isa isa);
+// For bestIsa(), looked up once per type (matmul asks for every piece of every product).
+VecDotRowsFn vecDotRowsFn(DType weightType);
+
 } // namespace dw::quant

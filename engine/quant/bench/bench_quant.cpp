@@ -1,16 +1,20 @@
 // bench_quant: throughput of the dot kernels in GB/s of weight bytes read.
 //
 //   bench_quant [--mb N] [--seconds S] [--type Q4_K] [--threads T] [--decode-mix] [--tile T]
+//               [--pool]
 //
 // For each type and each kernel variant the CPU supports, a matrix of about N MB (default
 // 8) of valid weights is multiplied with one quantized activation row, row by row, for S
 // seconds (default 0.3); the figure is weight bytes / fastest pass. With N well above the
 // last-level cache the kernels are measured against memory, with N inside it against the
-// core. Two memory baselines come first: a STREAM-like copy (read + write bytes / time) and
-// a plain read (sum of a buffer). --threads splits rows and buffers over T threads (default
-// 1). --decode-mix measures the weight reads of one decode step of Gemma 3 270M instead
-// (benchDecodeMix); --tile T the tiled kernels of prefill against T activation rows
-// (benchTile).
+// core; "rows" is the multi-row kernel of the variant (VecDotRowsFn, kRowsMax rows per
+// call) on the same matrix. Two memory baselines come first: a STREAM-like copy (read + write bytes
+// / time) and a plain read (sum of a buffer). --threads splits rows and buffers over T threads
+// (default 1). --decode-mix measures the weight reads of one decode step of Gemma 3 270M instead
+// (benchDecodeMix, single-row dots against multi-row kernels); --tile T the tiled kernels of
+// prefill against T activation rows (benchTile); --pool the dispatch cost of the thread pool
+// (benchPool).
+#include "core/thread_pool.h"
 #include "deepwell/dtype.h"
 #include "quant/kernels.h"
 #include "quant/quant.h"
@@ -133,6 +137,22 @@ void benchType(const Case& c, size_t targetBytes, double seconds, int threads) {
             g_sink = y[0];
         });
         std::printf("  %s %6.2f", kernelVariantName(v), gbs);
+        const VecDotRowsFn rowsFn = kernelTable(v).rows[uint32_t(c.type)];
+        if (rowsFn) {
+            const double gbsRows = measure(seconds, double(w.size()), [&] {
+                parallel(threads, [&](int t) {
+                    const int64_t calls = (rows + kRowsMax - 1) / kRowsMax;
+                    for (int64_t i = calls * t / threads; i < calls * (t + 1) / threads; ++i) {
+                        const int64_t r = i * kRowsMax;
+                        rowsFn(c.k, w.data() + r * rowSize, rowSize,
+                               int(std::min<int64_t>(kRowsMax, rows - r)), act.data(),
+                               y.data() + r);
+                    }
+                });
+                g_sink = y[0];
+            });
+            std::printf(" (rows %6.2f)", gbsRows);
+        }
     }
     std::printf("  GB/s\n");
 }
@@ -252,10 +272,64 @@ void benchDecodeMix(double seconds, int threads) {
         }
         g_sink = sink;
     };
+    // The same rows through the multi-row kernels, kRowsMax rows per call (threads' shares
+    // rounded to whole calls).
+    auto shareRows = [&](int t) {
+        float out[kRowsMax];
+        float sink = 0;
+        for (const auto& m : mats) {
+            const VecDotRowsFn f = vecDotRowsFn(m.type);
+            const uint8_t* act = vecDotType(m.type) == DType::Q8_K ? act8_K.data() : act8_0.data();
+            const size_t rb = rowBytes(m.type, m.k);
+            const int64_t calls = (m.rows + kRowsMax - 1) / kRowsMax;
+            for (int64_t c = calls * t / threads; c < calls * (t + 1) / threads; ++c) {
+                const int64_t r = c * kRowsMax;
+                const int nr = int(std::min<int64_t>(kRowsMax, m.rows - r));
+                f(m.k, m.data.data() + size_t(r) * rb, rb, nr, act, out);
+                sink += out[0];
+            }
+        }
+        g_sink = sink;
+    };
     const double gbs = measure(seconds, bytes, [&] { parallel(threads, share); });
-    std::printf("decode mix (Gemma 3 270M Q4_K_M, %.0f MB of weights, %d threads, %s): %.1f GB/s"
-                " = %.1f ms per token\n",
-                bytes / 1e6, threads, isaName(bestIsa()), gbs, bytes / gbs / 1e6);
+    const double gbsRows = measure(seconds, bytes, [&] { parallel(threads, shareRows); });
+    std::printf("decode mix (Gemma 3 270M Q4_K_M, %.0f MB of weights, %d threads, %s):\n"
+                "  single-row dots %5.1f GB/s = %.1f ms per token\n"
+                "  %d-row kernels  %5.1f GB/s = %.1f ms per token\n",
+                bytes / 1e6, threads, isaName(bestIsa()), gbs, bytes / gbs / 1e6, kRowsMax, gbsRows,
+                bytes / gbsRows / 1e6);
+}
+
+// --pool: the cost of one dispatch of the engine's ThreadPool (engine/core) with T threads:
+// an empty run(), and a parallelFor of two units (one each), in microseconds per job: the
+// fastest of several batches of 2000 (the protocol's own cost) and the mean over all (with
+// what preemption by other processes adds, which a shared machine shows).
+void benchPool(double seconds, int threads) {
+    ThreadPool pool(threads);
+    const int kJobs = 2000;
+    struct Cost {
+        double best, mean;
+    };
+    auto perJob = [&](auto job) {
+        job(); // wake the workers
+        double best = 1e30;
+        int64_t batches = 0;
+        const auto t0 = Clock::now();
+        do {
+            const auto t = Clock::now();
+            for (int i = 0; i < kJobs; ++i) job();
+            best = std::min(best, secondsSince(t) / kJobs);
+            ++batches;
+        } while (secondsSince(t0) < seconds);
+        return Cost{best * 1e6, secondsSince(t0) / double(batches * kJobs) * 1e6};
+    };
+    std::vector<int64_t> sink(size_t(threads) * 16);
+    const Cost run = perJob([&] { pool.run([&](int t, int) { sink[size_t(t) * 16] += 1; }); });
+    const Cost pfor = perJob(
+        [&] { pool.parallelFor(2, 1, [&](int64_t b, int64_t) { sink[size_t(b) * 16] += 1; }); });
+    std::printf("thread pool, %d threads, us per job (best batch / mean): run() %.2f / %.2f, "
+                "parallelFor(2 units) %.2f / %.2f\n",
+                threads, run.best, run.mean, pfor.best, pfor.mean);
 }
 
 void benchActivationQuantizers(double seconds) {
@@ -288,12 +362,17 @@ int main(int argc, char** argv) {
     double mb = 8, seconds = 0.3;
     int threads = 1;
     std::string only;
-    bool decodeMix = false;
+    bool decodeMix = false, poolBench = false;
     int tileTokens = 0;
     for (int i = 1; i < argc; i += 2) {
         const std::string arg = argv[i];
         if (arg == "--decode-mix") {
             decodeMix = true;
+            --i;
+            continue;
+        }
+        if (arg == "--pool") {
+            poolBench = true;
             --i;
             continue;
         }
@@ -314,9 +393,13 @@ int main(int argc, char** argv) {
         else {
             std::fprintf(stderr,
                          "usage: bench_quant [--mb N] [--seconds S] [--type NAME] [--threads T] "
-                         "[--decode-mix] [--tile TOKENS]\n");
+                         "[--decode-mix] [--tile TOKENS] [--pool]\n");
             return 2;
         }
+    }
+    if (poolBench) {
+        benchPool(seconds, threads);
+        return 0;
     }
     std::printf("best ISA: %s (DEEPWELL_ISA lowers it)\n", isaName(bestIsa()));
     memoryBaselines(size_t(mb * 1024 * 1024), seconds, threads);

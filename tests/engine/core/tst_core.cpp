@@ -101,6 +101,17 @@ private slots:
         }
     }
 
+    void threadPoolForEachCoversRangeOnce() {
+        for (int threads : {1, 2, 3, 8}) {
+            ThreadPool pool(threads);
+            for (int64_t n : {int64_t(0), int64_t(1), int64_t(2), int64_t(1000)}) {
+                std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+                pool.forEach(n, [&](int64_t i) { hits[static_cast<size_t>(i)].fetch_add(1); });
+                for (auto& h : hits) QCOMPARE(h.load(), 1);
+            }
+        }
+    }
+
     void threadPoolRunsEveryThread() {
         ThreadPool pool(4);
         for (int rep = 0; rep < 2000; ++rep) { // many short jobs: exercises spin and sleep paths
@@ -110,6 +121,45 @@ private slots:
                 mask.fetch_or(1 << t);
             });
             QCOMPARE(mask.load(), 0xf);
+        }
+    }
+
+    // Many tiny parallelFors and forEachs back to back, interleaved with run(): workers often
+    // arrive after the calling thread took every chunk and closed the job, and must then skip it
+    // (entering would run a finished job). Every index exactly once, no callback still
+    // running when parallelFor returns, and run() still reaches every thread afterwards.
+    void threadPoolParallelForWithLateWorkers() {
+        for (int threads : {2, 3, 5}) {
+            ThreadPool pool(threads);
+            std::atomic<int> active{0};
+            std::atomic<int> calls{0};
+            for (int rep = 0; rep < 20000; ++rep) {
+                const int64_t n = 1 + rep % 7;
+                std::atomic<int> hits[7] = {};
+                if (rep % 2 == 0) {
+                    pool.parallelFor(n, 1, [&](int64_t b, int64_t e) {
+                        active.fetch_add(1);
+                        for (int64_t i = b; i < e; ++i) hits[i].fetch_add(1);
+                        calls.fetch_add(1);
+                        active.fetch_sub(1);
+                    });
+                } else {
+                    pool.forEach(n, [&](int64_t i) {
+                        active.fetch_add(1);
+                        hits[i].fetch_add(1);
+                        calls.fetch_add(1);
+                        active.fetch_sub(1);
+                    });
+                }
+                QCOMPARE(active.load(), 0);
+                for (int64_t i = 0; i < 7; ++i) QCOMPARE(hits[i].load(), i < n ? 1 : 0);
+                if (rep % 1000 == 999) {
+                    std::atomic<int> mask{0};
+                    pool.run([&](int t, int) { mask.fetch_or(1 << t); });
+                    QCOMPARE(mask.load(), (1 << threads) - 1);
+                }
+            }
+            QVERIFY(calls.load() >= 20000);
         }
     }
 

@@ -2,7 +2,8 @@
 // quantized activations, for every type with a dot product and awkward shapes: token counts
 // on both sides of the switch from single dots to tiled kernels and past one token block,
 // row counts that are not a multiple of the tile, padded row strides, row lengths with a
-// partial vector (float types). And bit-identical results for 1, 2 and 3 threads. ctest runs
+// partial vector (float types). And bit-identical results for 1, 2 and 3 threads, and for
+// products run alone or in a batch (matmulBatch). ctest runs
 // the suite again with DEEPWELL_ISA=avx2 and =scalar (tests/engine/cpu/CMakeLists.txt).
 #include "core/thread_pool.h"
 #include "cpu/ops.h"
@@ -170,6 +171,77 @@ private slots:
             const std::vector<float> y = run(p, threads);
             QVERIFY2(std::memcmp(y.data(), one.data(), y.size() * sizeof(float)) == 0,
                      qPrintable(QString("%1 threads differ from 1").arg(threads)));
+        }
+    }
+
+    void batchMatchesSingle_data() {
+        QTest::addColumn<DType>("type");
+        QTest::addColumn<int>("tokens");
+        for (DType t : kTypes) {
+            for (int tokens : {1, 2, 3, 5})
+                QTest::addRow("%s x %d", dtypeName(t).data(), tokens) << t << tokens;
+        }
+    }
+    // matmulBatch gives every job the bits matmul gives it alone, for any thread count: jobs
+    // sharing an input (quantized once), of other types on the same input (their own
+    // activation format), with their own input, a job without tokens (left alone), batches
+    // above and below kMatmulSerialBytes, decode and prefill sizes mixed.
+    void batchMatchesSingle() {
+        QFETCH(DType, type);
+        QFETCH(int, tokens);
+        const int64_t k = rowLength(type);
+        // Matrices of `type` with the same row length: a large one (several pieces), a
+        // small one, a single row; and two of other types on the same input.
+        std::vector<Problem> mats;
+        for (int64_t n : {int64_t(1000), int64_t(24), int64_t(1)})
+            mats.push_back(makeProblem(type, n, tokens, uint32_t(n) + 7));
+        for (DType other : {DType::Q8_0, DType::F16, DType::F32, DType::Q6_K}) {
+            if (other != type && rowLength(other) == k)
+                mats.push_back(makeProblem(other, 40, tokens, 3));
+        }
+        const Problem& shared = mats[0];                           // its x is the shared input
+        const Problem own = makeProblem(type, 50, tokens + 4, 99); // prefill-sized, own x
+        const Problem idle = makeProblem(type, 8, 1, 5);
+
+        auto single = [](const Problem& p, const float* x, int64_t t) {
+            ThreadPool pool(1);
+            cpu::MatmulScratch scratch;
+            std::vector<float> y(size_t(p.n * t));
+            cpu::matmul(p.view(), x, t, y.data(), pool, scratch);
+            return y;
+        };
+        std::vector<std::vector<float>> want;
+        for (const Problem& p : mats) want.push_back(single(p, shared.x.data(), tokens));
+        const std::vector<float> wantOwn = single(own, own.x.data(), own.tokens);
+
+        for (int threads : {1, 2, 3}) {
+            for (bool small : {false, true}) { // small: only the matrices below the serial size
+                ThreadPool pool(threads);
+                cpu::MatmulScratch scratch;
+                std::vector<std::vector<float>> ys;
+                for (const Problem& p : mats) ys.emplace_back(size_t(p.n * tokens), -1.0f);
+                std::vector<float> yOwn(size_t(own.n * own.tokens), -1.0f), yIdle(8, -2.0f);
+                std::vector<cpu::MatmulJob> jobs;
+                for (size_t i = 0; i < mats.size(); ++i) {
+                    if (small && i == 0) continue;
+                    jobs.push_back({mats[i].view(), shared.x.data(), tokens, ys[i].data()});
+                }
+                if (!small) jobs.push_back({own.view(), own.x.data(), own.tokens, yOwn.data()});
+                jobs.push_back({idle.view(), idle.x.data(), 0, yIdle.data()});
+                cpu::matmulBatch(jobs.data(), jobs.size(), pool, scratch);
+                for (size_t i = 0; i < mats.size(); ++i) {
+                    if (small && i == 0) continue;
+                    QVERIFY2(std::memcmp(ys[i].data(), want[i].data(), want[i].size() * 4) == 0,
+                             qPrintable(QString("job %1 (%2), %3 threads%4")
+                                            .arg(i)
+                                            .arg(dtypeName(mats[i].type).data())
+                                            .arg(threads)
+                                            .arg(small ? ", small batch" : "")));
+                }
+                if (!small)
+                    QVERIFY(std::memcmp(yOwn.data(), wantOwn.data(), wantOwn.size() * 4) == 0);
+                for (float v : yIdle) QCOMPARE(v, -2.0f);
+            }
         }
     }
 };

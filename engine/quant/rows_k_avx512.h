@@ -1,0 +1,240 @@
+#pragma once
+// Internal, included only by dot_avx512.cpp and dot_avx512_vnni.cpp (via dot_avx512_table.h):
+// multi-row decode kernels (VecDotRowsFn) of the K-quants against Q8_K, the arithmetic of
+// dot_avx512_k.h with the rows inner. Per super-block, shared by the R rows: the activation
+// quants (in registers, for Q4_K / Q5_K already permuted into the order in which the weight
+// nibbles come out of a 64-byte load, so no row has to shuffle its quants), bsums and d_a.
+// Per row: maddubs / dpwssd into int32 lanes, then one FMA for d and one for the mins (or
+// biases) into the row's float accumulator; one transpose-and-add at the end.
+#include "quant/dot_avx512_k.h"
+#include "quant/kernels.h"
+#include "quant/rows_simd.h"
+
+namespace dw::quant {
+namespace {
+
+// [d * d_a, dmin * d_a] of a block whose half d is followed by the half dmin, broadcast.
+inline void blockScales(const uint16_t* dAndMin, __m128 da, __m512& d, __m512& dmin) {
+    uint32_t both;
+    std::memcpy(&both, dAndMin, 4);
+    const __m128 f = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(int(both))), da);
+    d = _mm512_broadcastss_ps(f);
+    dmin = _mm512_broadcastss_ps(_mm_movehdup_ps(f));
+}
+
+inline __m256 fold512(__m512 v) {
+    const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    return _mm256_add_ps(_mm512_castps512_ps256(v), hi);
+}
+
+template <int R> inline void storeRowSums512(const __m512 (&acc)[R], float* out) {
+    __m256 folded[R];
+    for (int r = 0; r < R; ++r) folded[r] = fold512(acc[r]);
+    storeRowSums<R>(folded, out, nullptr);
+}
+
+// (a & b) | c in one vpternlog.
+inline __m512i andOr(__m512i a, __m512i b, __m512i c) {
+    return _mm512_ternarylogic_epi64(a, b, c, 0xea);
+}
+
+template <class Block, bool kFive> struct RowsQ45KAvx512 {
+    template <int R>
+    static void run(int64_t n, const uint8_t* w, size_t stride, const void* av, float* out) {
+        const auto* a = static_cast<const BlockQ8_K*>(av);
+        // A 64-byte load of qs[64h..] gives, in its low nibbles, sub-blocks 4h (bytes 0-31)
+        // and 4h+2 (32-63); in its high nibbles 4h+1 and 4h+3.
+        const __m512i pickLo[2] = {pickPerLane(0, 0, 2, 2), pickPerLane(4, 4, 6, 6)};
+        const __m512i pickHi[2] = {pickPerLane(1, 1, 3, 3), pickPerLane(5, 5, 7, 7)};
+        const __m512i bitLo[2] = {bitSelect(0, 2), bitSelect(4, 6)};
+        const __m512i bitHi[2] = {bitSelect(1, 3), bitSelect(5, 7)};
+        const __m512i nibble = bytes512(0x0f);
+        const int64_t nb = n / kQkK;
+        const RowPrefetch prefetch(w, R, stride, nb);
+        __m512 acc[R] = {};
+        for (int64_t i = 0; i < nb; ++i) {
+            prefetch.step(i);
+            __m512i aLo[2], aHi[2]; // elements 128h + (0..31, 64..95) and + (32..63, 96..127)
+            for (int h = 0; h < 2; ++h) {
+                const __m512i x0 = loadU512(a[i].qs + 128 * h);
+                const __m512i x1 = loadU512(a[i].qs + 128 * h + 64);
+                aLo[h] = _mm512_shuffle_i64x2(x0, x1, 0x44);
+                aHi[h] = _mm512_shuffle_i64x2(x0, x1, 0xee);
+            }
+            const __m256i bsums = loadU256(a[i].bsums);
+            const __m128 da = _mm_set1_ps(a[i].d);
+            const uint8_t* col = w + size_t(i) * sizeof(Block);
+            for (int r = 0; r < R; ++r) {
+                const Block& b = *reinterpret_cast<const Block*>(col + size_t(r) * stride);
+                uint64_t sc, mn;
+                unpackScalesMinsK(b.scales, sc, mn);
+                const __m128i m8 = _mm_cvtsi64_si128(int64_t(mn));
+                const __m256i mins =
+                    _mm256_madd_epi16(bsums, _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8)));
+                const __m512i sc16 = scales16x4Unsigned(sc);
+                __m512i qh = _mm512_setzero_si512();
+                if constexpr (kFive) qh = broadcast256(b.qh);
+                __m512i sumi = _mm512_setzero_si512();
+                for (int h = 0; h < 2; ++h) {
+                    const __m512i q = inRegister(loadU512(b.qs + 64 * h));
+                    __m512i lo = _mm512_and_si512(q, nibble);
+                    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), nibble);
+                    if constexpr (kFive) {
+                        lo = _mm512_mask_add_epi8(lo, _mm512_test_epi8_mask(qh, bitLo[h]), lo,
+                                                  bytes512(16));
+                        hi = _mm512_mask_add_epi8(hi, _mm512_test_epi8_mask(qh, bitHi[h]), hi,
+                                                  bytes512(16));
+                    }
+                    sumi = dpwssd(sumi, _mm512_maddubs_epi16(lo, aLo[h]),
+                                  _mm512_shuffle_epi8(sc16, pickLo[h]));
+                    sumi = dpwssd(sumi, _mm512_maddubs_epi16(hi, aHi[h]),
+                                  _mm512_shuffle_epi8(sc16, pickHi[h]));
+                }
+                __m512 d, dmin;
+                blockScales(&b.d, da, d, dmin);
+                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), d, acc[r]);
+                acc[r] = _mm512_fnmadd_ps(_mm512_zextps256_ps512(_mm256_cvtepi32_ps(mins)), dmin,
+                                          acc[r]);
+            }
+        }
+        storeRowSums512<R>(acc, out);
+    }
+};
+
+struct RowsQ6KAvx512 {
+    template <int R>
+    static void run(int64_t n, const uint8_t* w, size_t stride, const void* av, float* out) {
+        const auto* a = static_cast<const BlockQ8_K*>(av);
+        const __m512i pickA = pickPerLane(0, 1, 2, 3), pickB = pickPerLane(4, 5, 6, 7);
+        // High 2 bits to bits 4-5: quarters 0|1 shift left by 4|2, quarters 2|3 right by 0|2.
+        const __m512i shiftA = shiftSelect(4, 2), shiftB = shiftSelect(0, 2);
+        const __m512i nibble = bytes512(0x0f), top = bytes512(0x30);
+        const int64_t nb = n / kQkK;
+        const RowPrefetch prefetch(w, R, stride, nb);
+        __m512 acc[R] = {};
+        for (int64_t i = 0; i < nb; ++i) {
+            prefetch.step(i);
+            __m512i aq[4];
+            for (int j = 0; j < 4; ++j) aq[j] = loadU512(a[i].qs + 64 * j);
+            const __m256i bsums = loadU256(a[i].bsums);
+            const float da = a[i].d;
+            const uint8_t* col = w + size_t(i) * sizeof(BlockQ6_K);
+            for (int r = 0; r < R; ++r) {
+                const auto& b = *reinterpret_cast<const BlockQ6_K*>(col + size_t(r) * stride);
+                const __m256i scAll = _mm256_cvtepi8_epi16(
+                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
+                // Quants are stored as q + 32: start from -32 * sum_s sc_s * bsum_s.
+                const __m256i bias = _mm256_slli_epi32(_mm256_madd_epi16(bsums, scAll), 5);
+                __m512i sumi = _mm512_sub_epi32(_mm512_setzero_si512(), widen(bias));
+                for (int h = 0; h < 2; ++h) {
+                    const __m512i l = inRegister(loadU512(b.ql + 64 * h));
+                    const __m512i hb = inRegister(broadcast256(b.qh + 32 * h));
+                    const __m512i qA =
+                        andOr(l, nibble, _mm512_and_si512(_mm512_sllv_epi16(hb, shiftA), top));
+                    const __m512i qB = andOr(_mm512_srli_epi16(l, 4), nibble,
+                                             _mm512_and_si512(_mm512_srlv_epi16(hb, shiftB), top));
+                    const __m512i sc16 = scales16x4Signed(b.scales + 8 * h);
+                    sumi = dpwssd(sumi, _mm512_maddubs_epi16(qA, aq[2 * h]),
+                                  _mm512_shuffle_epi8(sc16, pickA));
+                    sumi = dpwssd(sumi, _mm512_maddubs_epi16(qB, aq[2 * h + 1]),
+                                  _mm512_shuffle_epi8(sc16, pickB));
+                }
+                const float d = halfToFloat(b.d) * da;
+                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_set1_ps(d), acc[r]);
+            }
+        }
+        storeRowSums512<R>(acc, out);
+    }
+};
+
+// Q2_K (kThree = false) and Q3_K: group g of half h is bits 2g of qs[32h + l].
+template <bool kThree> struct RowsQ23KAvx512 {
+    using Block = std::conditional_t<kThree, BlockQ3_K, BlockQ2_K>;
+    template <int R>
+    static void run(int64_t n, const uint8_t* w, size_t stride, const void* av, float* out) {
+        const auto* a = static_cast<const BlockQ8_K*>(av);
+        const __m512i pickA = pickPerLane(0, 1, 2, 3), pickB = pickPerLane(4, 5, 6, 7);
+        const __m512i shiftA = shiftSelect(0, 2), shiftB = shiftSelect(4, 6);
+        const __m512i highBit[4] = {bitSelect(0, 1), bitSelect(2, 3), bitSelect(4, 5),
+                                    bitSelect(6, 7)};
+        const __m512i three = bytes512(3);
+        const int64_t nb = n / kQkK;
+        const RowPrefetch prefetch(w, R, stride, nb);
+        __m512 acc[R] = {};
+        for (int64_t i = 0; i < nb; ++i) {
+            prefetch.step(i);
+            __m512i aq[4];
+            for (int j = 0; j < 4; ++j) aq[j] = loadU512(a[i].qs + 64 * j);
+            const __m256i bsums = loadU256(a[i].bsums);
+            const __m128 da = _mm_set1_ps(a[i].d);
+            const uint8_t* col = w + size_t(i) * sizeof(Block);
+            for (int r = 0; r < R; ++r) {
+                const Block& b = *reinterpret_cast<const Block*>(col + size_t(r) * stride);
+                __m128i scales; // 16 sub-block scales as bytes
+                __m512i sumi = _mm512_setzero_si512();
+                __m512i hmask = _mm512_setzero_si512();
+                __m256i minSum = _mm256_setzero_si256();
+                if constexpr (kThree) {
+                    scales = q3kScales(b.scales);
+                    // Quants are stored as q + 4: start from -4 * sum_s sc_s * bsum_s.
+                    const __m256i bias = _mm256_slli_epi32(
+                        _mm256_madd_epi16(bsums, _mm256_cvtepi8_epi16(scales)), 2);
+                    sumi = _mm512_sub_epi32(sumi, widen(bias));
+                    hmask = broadcast256(b.hmask);
+                } else {
+                    const __m128i packed =
+                        _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
+                    scales = _mm_and_si128(packed, _mm_set1_epi8(0x0f));
+                    const __m128i mins =
+                        _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0f));
+                    minSum = _mm256_madd_epi16(bsums, _mm256_cvtepu8_epi16(mins));
+                }
+                for (int h = 0; h < 2; ++h) {
+                    const __m512i q = inRegister(broadcast256(b.qs + 32 * h));
+                    __m512i qA = _mm512_and_si512(_mm512_srlv_epi16(q, shiftA), three);
+                    __m512i qB = _mm512_and_si512(_mm512_srlv_epi16(q, shiftB), three);
+                    if constexpr (kThree) {
+                        qA = _mm512_mask_add_epi8(qA, _mm512_test_epi8_mask(hmask, highBit[2 * h]),
+                                                  qA, bytes512(4));
+                        qB = _mm512_mask_add_epi8(
+                            qB, _mm512_test_epi8_mask(hmask, highBit[2 * h + 1]), qB, bytes512(4));
+                    }
+                    const __m128i half = h == 0 ? scales : _mm_unpackhi_epi64(scales, scales);
+                    const __m512i sc16 = _mm512_broadcast_i32x4(kThree ? _mm_cvtepi8_epi16(half)
+                                                                       : _mm_cvtepu8_epi16(half));
+                    sumi = dpwssd(sumi, _mm512_maddubs_epi16(qA, aq[2 * h]),
+                                  _mm512_shuffle_epi8(sc16, pickA));
+                    sumi = dpwssd(sumi, _mm512_maddubs_epi16(qB, aq[2 * h + 1]),
+                                  _mm512_shuffle_epi8(sc16, pickB));
+                }
+                if constexpr (kThree) {
+                    const float d = halfToFloat(b.d) * a[i].d;
+                    acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_set1_ps(d), acc[r]);
+                } else {
+                    __m512 d, dmin;
+                    blockScales(&b.d, da, d, dmin);
+                    acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), d, acc[r]);
+                    acc[r] = _mm512_fnmadd_ps(_mm512_zextps256_ps512(_mm256_cvtepi32_ps(minSum)),
+                                              dmin, acc[r]);
+                }
+            }
+        }
+        storeRowSums512<R>(acc, out);
+    }
+};
+
+template <class K>
+void rowsK512(int64_t n, const void* w, size_t stride, int nRows, const void* a, float* out) {
+    rowsBySplit<K>(n, w, stride, nRows, a, out);
+}
+
+inline void addKQuantRowKernelsAvx512(KernelTable& t) {
+    t.rows[uint32_t(DType::Q2_K)] = rowsK512<RowsQ23KAvx512<false>>;
+    t.rows[uint32_t(DType::Q3_K)] = rowsK512<RowsQ23KAvx512<true>>;
+    t.rows[uint32_t(DType::Q4_K)] = rowsK512<RowsQ45KAvx512<BlockQ4_K, false>>;
+    t.rows[uint32_t(DType::Q5_K)] = rowsK512<RowsQ45KAvx512<BlockQ5_K, true>>;
+    t.rows[uint32_t(DType::Q6_K)] = rowsK512<RowsQ6KAvx512>;
+}
+
+} // namespace
+} // namespace dw::quant

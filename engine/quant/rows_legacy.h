@@ -1,0 +1,122 @@
+#pragma once
+// Internal: multi-row decode kernels (VecDotRowsFn) of the 32-element formats Q4_0, Q4_1,
+// Q5_0, Q5_1, Q8_0, one block per 256-bit vector. Included by dot_avx2.cpp (AVX2) and, via
+// dot_avx512_table.h, by the AVX-512 files, where dot_legacy_simd.h's helpers use mask
+// registers and vpdpbusd. (On Zen 4 a 512-bit operation costs two 256-bit ones, so two
+// blocks per zmm would save nothing but front-end slots.)
+//
+// Per block, shared by the R rows of a call: the activation quants, the activation scale
+// d_a as a vector, and for Q4_0 / Q5_0 the bias term. Per row: the integer sums (int32
+// lanes), converted once and folded into the row's accumulator as acc += (sums * d_w) * d_a.
+// The biased formats Q4_0 / Q5_0 multiply their unsigned stored quants u = q + B directly
+// (vpdpbusd takes u8 x s8): sum q a = sum u a - B sum a, and the -B sum a of the block is
+// computed once, per int32 lane, as the start value of every row's sums: no per-row bias
+// work. Q8_0 keeps the sign trick (|q| times a with q's sign). Q4_1 / Q5_1 add m_w * s_a
+// per block, in a scalar per row (their m take all values: see dot_legacy_simd.h).
+#include "quant/dot_legacy_simd.h"
+#include "quant/kernels.h"
+#include "quant/rows_simd.h"
+
+namespace dw::quant {
+namespace {
+
+// Format traits: the block, the activation block, and the integer sums of one block of a row
+// (int32 lanes summing to sum q a over the block) given the shared per-block values.
+struct RowsQ8_0 {
+    using Block = BlockQ8_0;
+    using Act = BlockQ8_0;
+    static constexpr int kBias = 0;
+    static constexpr bool kOffset = false;
+    static __m256i sums(const Block& w, __m256i a, __m256i) {
+        const __m256i q = inRegister(loadU256(w.qs));
+        return dpbusd256(_mm256_setzero_si256(), _mm256_abs_epi8(q), _mm256_sign_epi8(a, q));
+    }
+};
+struct RowsQ4_0 {
+    using Block = BlockQ4_0;
+    using Act = BlockQ8_0;
+    static constexpr int kBias = 8;
+    static constexpr bool kOffset = false;
+    static __m256i sums(const Block& w, __m256i a, __m256i bias) {
+        return dpbusd256(bias, nibbles32(w.qs), a);
+    }
+};
+struct RowsQ5_0 {
+    using Block = BlockQ5_0;
+    using Act = BlockQ8_0;
+    static constexpr int kBias = 16;
+    static constexpr bool kOffset = false;
+    static __m256i sums(const Block& w, __m256i a, __m256i bias) {
+        return dpbusd256(bias, fiveBits32(w.qs, w.qh), a);
+    }
+};
+struct RowsQ4_1 {
+    using Block = BlockQ4_1;
+    using Act = BlockQ8_1;
+    static constexpr int kBias = 0;
+    static constexpr bool kOffset = true;
+    static __m256i sums(const Block& w, __m256i a, __m256i) {
+        return dpbusd256(_mm256_setzero_si256(), nibbles32(w.qs), a);
+    }
+};
+struct RowsQ5_1 {
+    using Block = BlockQ5_1;
+    using Act = BlockQ8_1;
+    static constexpr int kBias = 0;
+    static constexpr bool kOffset = true;
+    static __m256i sums(const Block& w, __m256i a, __m256i) {
+        return dpbusd256(_mm256_setzero_si256(), fiveBits32(w.qs, w.qh), a);
+    }
+};
+
+template <class F> struct RowsLegacy {
+    using Block = typename F::Block;
+    using Act = typename F::Act;
+
+    template <int R>
+    static void run(int64_t n, const uint8_t* w, size_t stride, const void* av, float* out) {
+        const auto* a = static_cast<const Act*>(av);
+        const float* table = kFp16Table;
+        const int64_t nb = n / kQk;
+        const RowPrefetch prefetch(w, R, stride, nb);
+        __m256 acc[R] = {};
+        float offsets[R] = {};
+        for (int64_t i = 0; i < nb; ++i) {
+            prefetch.step(i);
+            const __m256i aq = loadU256(a[i].qs);
+            const __m256 da = _mm256_broadcast_ss(table + a[i].d);
+            __m256i bias = _mm256_setzero_si256();
+            if constexpr (F::kBias != 0) // -B * (sum of each lane's 4 activation quants)
+                bias = _mm256_sub_epi32(
+                    bias, dpbusd256(_mm256_setzero_si256(), _mm256_set1_epi8(F::kBias), aq));
+            float sa = 0.0f;
+            if constexpr (F::kOffset) sa = halfToFloat(a[i].s);
+            const uint8_t* col = w + size_t(i) * sizeof(Block);
+            for (int r = 0; r < R; ++r) {
+                const Block& b = *reinterpret_cast<const Block*>(col + size_t(r) * stride);
+                const __m256 s = _mm256_cvtepi32_ps(F::sums(b, aq, bias));
+                acc[r] =
+                    _mm256_fmadd_ps(_mm256_mul_ps(s, _mm256_broadcast_ss(table + b.d)), da, acc[r]);
+                if constexpr (F::kOffset) offsets[r] += halfToFloat(b.m) * sa;
+            }
+        }
+        storeRowSums<R>(acc, out, F::kOffset ? offsets : nullptr);
+    }
+};
+
+template <class F>
+void rowsLegacy(int64_t n, const void* w, size_t stride, int nRows, const void* a, float* out) {
+    rowsBySplit<RowsLegacy<F>>(n, w, stride, nRows, a, out);
+}
+
+// Registers the kernels above in a table.
+inline void addLegacyRowKernels(KernelTable& t) {
+    t.rows[uint32_t(DType::Q8_0)] = rowsLegacy<RowsQ8_0>;
+    t.rows[uint32_t(DType::Q4_0)] = rowsLegacy<RowsQ4_0>;
+    t.rows[uint32_t(DType::Q5_0)] = rowsLegacy<RowsQ5_0>;
+    t.rows[uint32_t(DType::Q4_1)] = rowsLegacy<RowsQ4_1>;
+    t.rows[uint32_t(DType::Q5_1)] = rowsLegacy<RowsQ5_1>;
+}
+
+} // namespace
+} // namespace dw::quant
