@@ -35,79 +35,188 @@ KeyRanges keyRanges(const PagedQuery& q, int layerWindow) {
     return r;
 }
 
+// Keys per segment: a (token, KV head) unit whose query sees more keys than this is cut into
+// segments scored in parallel (flash-decoding's split over keys), whose partial softmax
+// sums are merged at the end. The cut depends only on the unit's own key count, never on
+// the batch or the thread count, so a sequence's numbers are the same alone or batched.
+constexpr int64_t kSegmentKeys = 128;
+
+// The physical KV rows a query attends, in position order.
+void attendedRows(const PagedQuery& qi, int window, int64_t B, std::vector<int64_t>& rows) {
+    const KeyRanges ranges = keyRanges(qi, window);
+    rows.clear();
+    for (int r = 0; r < ranges.n; ++r)
+        for (int64_t j = ranges.lo[r]; j <= ranges.hi[r]; ++j) {
+            const int32_t block = qi.blocks[j / B];
+            if (block < 0) { // dropped: skip the rest of the block
+                j = (j / B + 1) * B - 1;
+                continue;
+            }
+            rows.push_back(int64_t(block) * B + j % B);
+        }
+}
+
+// The number of keys a query attends (the same count attendedRows lists).
+int64_t attendedCount(const PagedQuery& qi, int window, int64_t B) {
+    const KeyRanges ranges = keyRanges(qi, window);
+    int64_t n = 0;
+    for (int r = 0; r < ranges.n; ++r)
+        for (int64_t b0 = ranges.lo[r]; b0 <= ranges.hi[r]; b0 = (b0 / B + 1) * B) {
+            const int64_t b1 = std::min(ranges.hi[r], (b0 / B + 1) * B - 1);
+            if (qi.blocks[b0 / B] >= 0) n += b1 - b0 + 1;
+        }
+    return n;
+}
+
 } // namespace
 
-// One work unit is (token, KV head): the query heads that share the KV head (the GQA group,
-// all nHead heads for MLA's single latent head) are scored together, so every key row is
-// read once per group. Scores come from the f32 tile kernel (key rows x query columns),
-// the weighted value sum is a vectorisable axpy per key.
+// A (token, KV head) unit: the query heads that share the KV head (the GQA group, all nHead
+// heads for MLA's single latent head) are scored together, so every key row is read once per
+// group. Its keys are taken in segments of kSegmentKeys: scores from the f32 tile kernel
+// (key rows x query columns), then per query head the segment's score maximum m, its sum
+// of exp(s - m) and its unnormalised value sum (a vectorisable axpy per key). The merge
+// rescales the segments to the common maximum, always in segment order, so the numbers are
+// the same whether one thread runs a unit's segments in a row or several threads share them
+// (flash-decoding's split over keys, used when a batch has too few units for the threads).
+class UnitAttention {
+public:
+    UnitAttention(const float* q, const PagedQuery* queries, const KvPages& kv, const AttentionParams& p)
+        : m_q(q), m_queries(queries), m_kv(kv), m_p(p), m_group(p.nHead / p.nHeadKv),
+          m_partStride(2 + p.headDimV) {}
+
+    int64_t partFloats() const { return m_group * m_partStride; }
+
+    // Scores segment seg of unit u into part[group][2 + dV]; rows are the unit's key rows.
+    void segment(int64_t u, int64_t seg, const std::vector<int64_t>& rows, float* part) {
+        const int64_t t = u / m_p.nHeadKv;
+        const int kvh = int(u % m_p.nHeadKv);
+        const int64_t k0 = seg * kSegmentKeys, n = std::min(int64_t(rows.size()), k0 + kSegmentKeys) - k0;
+        const quant::VecDotTileFn tile = quant::vecDotTileFn(DType::F32);
+        constexpr int kRows = quant::kTileMaxRows;
+        m_scores.resize(size_t(n) * size_t(m_group));
+        const float* qg = m_q + t * int64_t(m_p.nHead) * m_p.headDimK + int64_t(kvh) * m_group * m_p.headDimK;
+        // Runs of consecutive physical rows go to the tile kernel together.
+        for (int64_t j0 = 0; j0 < n;) {
+            const int64_t r0 = rows[size_t(k0 + j0)];
+            int m = 1;
+            while (m < kRows && j0 + m < n && rows[size_t(k0 + j0 + m)] == r0 + m) ++m;
+            tile(m_p.headDimK, m_kv.k + r0 * m_kv.kStride + int64_t(kvh) * m_p.headDimK,
+                 size_t(m_kv.kStride) * sizeof(float), m, qg, size_t(m_p.headDimK) * sizeof(float),
+                 m_group, m_scores.data() + j0, size_t(n));
+            j0 += m;
+        }
+        const int64_t dV = m_p.headDimV;
+        for (int c = 0; c < m_group; ++c) {
+            float* s = m_scores.data() + size_t(c) * size_t(n);
+            float maxs = -INFINITY;
+            for (int64_t j = 0; j < n; ++j) {
+                float x = s[j] * m_p.scale;
+                if (m_p.softcap > 0.0f) x = m_p.softcap * std::tanh(x / m_p.softcap);
+                s[j] = x;
+                maxs = std::max(maxs, x);
+            }
+            float sum = 0.0f;
+            for (int64_t j = 0; j < n; ++j) {
+                s[j] = std::exp(s[j] - maxs);
+                sum += s[j];
+            }
+            float* pc = part + c * m_partStride;
+            pc[0] = maxs;
+            pc[1] = sum;
+            float* o = pc + 2;
+            std::fill(o, o + dV, 0.0f);
+            for (int64_t j = 0; j < n; ++j) {
+                const float w = s[j];
+                const float* vv = m_kv.v + rows[size_t(k0 + j)] * m_kv.vStride + int64_t(kvh) * dV;
+                for (int64_t d = 0; d < dV; ++d) o[d] += w * vv[d];
+            }
+        }
+    }
+
+    // out for unit u from its nSeg segment parts (consecutive, partFloats() each):
+    // o = sum_s exp(m_s - M) o_s / sum_s exp(m_s - M) l_s, M the largest m_s.
+    void merge(int64_t u, const float* parts, int64_t nSeg, float* out) const {
+        const int64_t t = u / m_p.nHeadKv;
+        const int kvh = int(u % m_p.nHeadKv);
+        const int64_t dV = m_p.headDimV;
+        for (int c = 0; c < m_group; ++c) {
+            float M = -INFINITY;
+            for (int64_t sg = 0; sg < nSeg; ++sg) M = std::max(M, parts[sg * partFloats() + c * m_partStride]);
+            float* o = out + t * int64_t(m_p.nHead) * dV + int64_t(kvh * m_group + c) * dV;
+            std::fill(o, o + dV, 0.0f);
+            float L = 0.0f;
+            for (int64_t sg = 0; sg < nSeg; ++sg) {
+                const float* pc = parts + sg * partFloats() + c * m_partStride;
+                const float w = std::exp(pc[0] - M);
+                L += w * pc[1];
+                for (int64_t d = 0; d < dV; ++d) o[d] += w * pc[2 + d];
+            }
+            const float inv = 1.0f / L;
+            for (int64_t d = 0; d < dV; ++d) o[d] *= inv;
+        }
+    }
+
+private:
+    const float* m_q;
+    const PagedQuery* m_queries;
+    const KvPages& m_kv;
+    const AttentionParams& m_p;
+    int m_group;
+    int64_t m_partStride;
+    std::vector<float> m_scores; // [group][keys of the segment]
+};
+
 void pagedAttention(const float* q, const PagedQuery* queries, int64_t nTokens, const KvPages& kv,
                     float* out, const AttentionParams& p, ThreadPool& pool) {
     DW_ASSERT(p.nHead > 0 && p.nHeadKv > 0 && p.nHead % p.nHeadKv == 0 && kv.blockSize > 0);
-    const int group = p.nHead / p.nHeadKv;
-    const int64_t qStride = int64_t(p.nHead) * p.headDimK;
-    const int64_t oStride = int64_t(p.nHead) * p.headDimV;
     const int64_t units = nTokens * p.nHeadKv;
-    const quant::VecDotTileFn tile = quant::vecDotTileFn(DType::F32);
-    constexpr int kRows = quant::kTileMaxRows;
     const int64_t B = kv.blockSize;
+    std::vector<int64_t> segs(static_cast<size_t>(nTokens));
+    int64_t nItems = 0;
+    for (int64_t t = 0; t < nTokens; ++t) {
+        const int64_t count = attendedCount(queries[t], p.window, B);
+        DW_ASSERT_MSG(count > 0, "a query must see at least its own key");
+        segs[size_t(t)] = (count + kSegmentKeys - 1) / kSegmentKeys;
+        nItems += segs[size_t(t)] * p.nHeadKv;
+    }
+    const UnitAttention proto(q, queries, kv, p);
+    const int64_t partFloats = proto.partFloats();
 
-    pool.parallelFor(units, 1, [&](int64_t u0, int64_t u1) {
-        std::vector<float> scores;   // [group][count]
-        std::vector<int64_t> rows;   // physical row of each attended key
-        for (int64_t u = u0; u < u1; ++u) {
+    if (units >= 2 * int64_t(pool.size()) || nItems == units) {
+        // Enough units for the threads: each thread runs whole units.
+        pool.parallelFor(units, 1, [&](int64_t u0, int64_t u1) {
+            UnitAttention ua(q, queries, kv, p);
+            std::vector<int64_t> rows;
+            std::vector<float> parts;
+            for (int64_t u = u0; u < u1; ++u) {
+                const int64_t t = u / p.nHeadKv;
+                attendedRows(queries[t], p.window, B, rows);
+                parts.resize(size_t(segs[size_t(t)] * partFloats));
+                for (int64_t sg = 0; sg < segs[size_t(t)]; ++sg) ua.segment(u, sg, rows, parts.data() + sg * partFloats);
+                ua.merge(u, parts.data(), segs[size_t(t)], out);
+            }
+        });
+        return;
+    }
+    // Few units (decode of a small batch): the threads share the segments, then the merge.
+    std::vector<int64_t> firstItem(size_t(units) + 1, 0);
+    for (int64_t u = 0; u < units; ++u) firstItem[size_t(u) + 1] = firstItem[size_t(u)] + segs[size_t(u / p.nHeadKv)];
+    std::vector<float> parts(size_t(nItems * partFloats));
+    pool.parallelFor(nItems, 1, [&](int64_t i0, int64_t i1) {
+        UnitAttention ua(q, queries, kv, p);
+        std::vector<int64_t> rows;
+        int64_t rowsToken = -1;
+        for (int64_t item = i0; item < i1; ++item) {
+            const int64_t u =
+                int64_t(std::upper_bound(firstItem.begin(), firstItem.end(), item) - firstItem.begin()) - 1;
             const int64_t t = u / p.nHeadKv;
-            const int kvh = int(u % p.nHeadKv);
-            const PagedQuery& qi = queries[t];
-            const KeyRanges ranges = keyRanges(qi, p.window);
-            rows.clear();
-            for (int r = 0; r < ranges.n; ++r)
-                for (int64_t j = ranges.lo[r]; j <= ranges.hi[r]; ++j) {
-                    const int32_t block = qi.blocks[j / B];
-                    if (block < 0) { // dropped: skip the rest of the block
-                        j = (j / B + 1) * B - 1;
-                        continue;
-                    }
-                    rows.push_back(int64_t(block) * B + j % B);
-                }
-            const int64_t count = int64_t(rows.size());
-            DW_ASSERT_MSG(count > 0, "a query must see at least its own key");
-            scores.resize(size_t(count) * size_t(group));
-            const float* qg = q + t * qStride + int64_t(kvh) * group * p.headDimK;
-            // Runs of consecutive physical rows go to the tile kernel together.
-            for (int64_t j0 = 0; j0 < count;) {
-                int n = 1;
-                while (n < kRows && j0 + n < count && rows[size_t(j0 + n)] == rows[size_t(j0)] + n) ++n;
-                tile(p.headDimK, kv.k + rows[size_t(j0)] * kv.kStride + int64_t(kvh) * p.headDimK,
-                     size_t(kv.kStride) * sizeof(float), n, qg, size_t(p.headDimK) * sizeof(float),
-                     group, scores.data() + j0, size_t(count));
-                j0 += n;
-            }
-            for (int c = 0; c < group; ++c) {
-                float* s = scores.data() + size_t(c) * size_t(count);
-                float maxs = -INFINITY;
-                for (int64_t j = 0; j < count; ++j) {
-                    float x = s[j] * p.scale;
-                    if (p.softcap > 0.0f) x = p.softcap * std::tanh(x / p.softcap);
-                    s[j] = x;
-                    maxs = std::max(maxs, x);
-                }
-                float sum = 0.0f;
-                for (int64_t j = 0; j < count; ++j) {
-                    s[j] = std::exp(s[j] - maxs);
-                    sum += s[j];
-                }
-                const float inv = 1.0f / sum;
-                float* o = out + t * oStride + int64_t(kvh * group + c) * p.headDimV;
-                std::fill(o, o + p.headDimV, 0.0f);
-                for (int64_t j = 0; j < count; ++j) {
-                    const float w = s[j] * inv;
-                    const float* vv = kv.v + rows[size_t(j)] * kv.vStride + int64_t(kvh) * p.headDimV;
-                    for (int d = 0; d < p.headDimV; ++d) o[d] += w * vv[d];
-                }
-            }
+            if (t != rowsToken) attendedRows(queries[t], p.window, B, rows);
+            rowsToken = t;
+            ua.segment(u, item - firstItem[size_t(u)], rows, parts.data() + item * partFloats);
         }
     });
+    for (int64_t u = 0; u < units; ++u)
+        proto.merge(u, parts.data() + firstItem[size_t(u)] * partFloats, firstItem[size_t(u) + 1] - firstItem[size_t(u)], out);
 }
 
 void attention(const float* q, int64_t nTokens, int64_t pos0, const float* k, int64_t kStride,
