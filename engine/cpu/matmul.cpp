@@ -6,11 +6,13 @@
 //   into pieces of a few tens of KB, whole multiples of quant::kRowsMax rows, which the
 //   threads take in turn; a piece runs the multi-row kernel (quant::VecDotRowsFn) on
 //   kRowsMax rows at a time against each token. Bound by reading the weights from memory.
-// - more tokens (prefill): each thread takes bands of kTileMaxRows weight rows and runs the
-//   tiled kernel (quant::VecDotTileFn) on a band against a block of tokens: the band's
+// - more tokens (prefill): the threads take pieces of whole bands of kTileMaxRows weight
+//   rows and run the tiled kernel (quant::VecDotTileFn) on a band against a block of
+//   tokens: the band's
 //   weights are decoded once per block into a panel that stays in L1, and the block's
 //   quantized activations (at most kTokenBlock rows, a few hundred KB) stay in L2 while the
 //   bands stream past. The product is then bound by the integer dot throughput.
+// All products of a batch (decode and tiled) are pieces of one pool job.
 // Every output is computed by exactly one kernel call whose arithmetic does not depend on
 // which piece, band or block it was in, so the results are the same for any number of
 // threads and any batching.
@@ -123,31 +125,62 @@ void rowsProduct(const MatmulJob& j, const uint8_t* act, int64_t r0, int64_t r1)
     }
 }
 
-// All decode jobs of a batch: cut into pieces of whole kRowsMax-row groups, then one pool
-// job over the pieces (or none, for a small batch).
-void decodeProducts(const MatmulJob* jobs, size_t nJobs, ThreadPool& pool, MatmulScratch& s) {
-    size_t total = 0;
-    for (size_t j = 0; j < nJobs; ++j) {
-        if (isDecode(jobs[j]) && jobs[j].nTokens > 0)
-            total += jobs[j].w.rowStride * size_t(jobs[j].w.n);
-    }
-    if (total == 0) return;
-    if (pool.size() == 1 || total < kMatmulSerialBytes) {
-        for (size_t j = 0; j < nJobs; ++j) {
-            if (isDecode(jobs[j]) && jobs[j].nTokens > 0)
-                rowsProduct(jobs[j], s.act.data() + s.actOffset[j], 0, jobs[j].w.n);
+// Rows r0..r1 of a tiled (prefill) job: bands of kTileMaxRows rows, kTokenBlock tokens per
+// call; the band's panel stays in L1 while the block's activations stay in L2.
+void tiledRows(const MatmulJob& j, const uint8_t* act, int64_t r0, int64_t r1) {
+    const MatView& w = j.w;
+    const quant::VecDotTileFn tile = quant::vecDotTileFn(w.type);
+    const size_t actRow = rowBytes(quant::vecDotType(w.type), w.k);
+    const int64_t band = quant::kTileMaxRows;
+    for (int64_t t0 = 0; t0 < j.nTokens; t0 += kTokenBlock) {
+        const int nt = int(std::min(kTokenBlock, j.nTokens - t0));
+        for (int64_t rb = r0; rb < r1; rb += band) {
+            if (rb + band < r1) prefetchBandStart(w, rb + band, std::min(band, r1 - rb - band));
+            tile(w.k, w.data + size_t(rb) * w.rowStride, w.rowStride, int(std::min(band, r1 - rb)),
+                 act + size_t(t0) * actRow, actRow, nt, j.y + t0 * w.n + rb, size_t(w.n));
         }
+    }
+}
+
+// Every product of a batch in one pool job. Decode jobs are cut into pieces of whole
+// kRowsMax-row groups of a few tens of KB to 2 MB of weights; tiled jobs into about four
+// pieces per thread of whole bands (a piece's cost grows with its tokens). Small batches
+// run on the calling thread.
+void products(const MatmulJob* jobs, size_t nJobs, ThreadPool& pool, MatmulScratch& s) {
+    size_t decodeBytes = 0, work = 0;
+    for (size_t j = 0; j < nJobs; ++j) {
+        if (jobs[j].nTokens == 0) continue;
+        const size_t bytes = jobs[j].w.rowStride * size_t(jobs[j].w.n);
+        if (isDecode(jobs[j])) decodeBytes += bytes;
+        work += bytes * size_t(jobs[j].nTokens);
+    }
+    auto runPiece = [&](size_t j, int64_t r0, int64_t r1) {
+        const uint8_t* act = s.act.data() + s.actOffset[j];
+        if (isDecode(jobs[j]))
+            rowsProduct(jobs[j], act, r0, r1);
+        else
+            tiledRows(jobs[j], act, r0, r1);
+    };
+    if (work == 0) return;
+    if (pool.size() == 1 || work < kMatmulSerialBytes) {
+        for (size_t j = 0; j < nJobs; ++j)
+            if (jobs[j].nTokens > 0) runPiece(j, 0, jobs[j].w.n);
         return;
     }
-    const size_t target = std::clamp(total / size_t(int64_t(pool.size()) * kPiecesPerThread),
+    const size_t target = std::clamp(decodeBytes / size_t(int64_t(pool.size()) * kPiecesPerThread),
                                      kMinPieceBytes, kMaxPieceBytes);
     s.pieces.clear();
     for (size_t j = 0; j < nJobs; ++j) {
         const MatmulJob& a = jobs[j];
-        if (!isDecode(a) || a.nTokens == 0) continue;
-        const int64_t groups =
-            std::max<int64_t>(1, int64_t(target / (a.w.rowStride * quant::kRowsMax)));
-        const int64_t rowsPerPiece = groups * quant::kRowsMax;
+        if (a.nTokens == 0) continue;
+        int64_t rowsPerPiece;
+        if (isDecode(a)) {
+            rowsPerPiece = std::max<int64_t>(1, int64_t(target / (a.w.rowStride * quant::kRowsMax))) *
+                           quant::kRowsMax;
+        } else {
+            const int64_t bands = (a.w.n + quant::kTileMaxRows - 1) / quant::kTileMaxRows;
+            rowsPerPiece = std::max<int64_t>(1, bands / (int64_t(pool.size()) * 4)) * quant::kTileMaxRows;
+        }
         for (int64_t r0 = 0; r0 < a.w.n; r0 += rowsPerPiece) {
             s.pieces.push_back(int64_t(j));
             s.pieces.push_back(r0);
@@ -155,28 +188,7 @@ void decodeProducts(const MatmulJob* jobs, size_t nJobs, ThreadPool& pool, Matmu
         }
     }
     pool.forEach(int64_t(s.pieces.size() / 3), [&](int64_t p) {
-        const size_t j = size_t(s.pieces[size_t(3 * p)]);
-        rowsProduct(jobs[j], s.act.data() + s.actOffset[j], s.pieces[size_t(3 * p + 1)],
-                    s.pieces[size_t(3 * p + 2)]);
-    });
-}
-
-// One prefill job: bands of kTileMaxRows rows over the pool, kTokenBlock tokens per call.
-void tiledProduct(const MatmulJob& j, const uint8_t* act, ThreadPool& pool) {
-    const MatView& w = j.w;
-    const quant::VecDotTileFn tile = quant::vecDotTileFn(w.type);
-    const size_t actRow = rowBytes(quant::vecDotType(w.type), w.k);
-    const int64_t band = quant::kTileMaxRows;
-    pool.parallelFor(w.n, band, [&](int64_t r0, int64_t r1) {
-        for (int64_t t0 = 0; t0 < j.nTokens; t0 += kTokenBlock) {
-            const int nt = int(std::min(kTokenBlock, j.nTokens - t0));
-            for (int64_t rb = r0; rb < r1; rb += band) {
-                if (rb + band < r1) prefetchBandStart(w, rb + band, std::min(band, r1 - rb - band));
-                tile(w.k, w.data + size_t(rb) * w.rowStride, w.rowStride,
-                     int(std::min(band, r1 - rb)), act + size_t(t0) * actRow, actRow, nt,
-                     j.y + t0 * w.n + rb, size_t(w.n));
-            }
-        }
+        runPiece(size_t(s.pieces[size_t(3 * p)]), s.pieces[size_t(3 * p + 1)], s.pieces[size_t(3 * p + 2)]);
     });
 }
 
@@ -185,11 +197,7 @@ void tiledProduct(const MatmulJob& j, const uint8_t* act, ThreadPool& pool) {
 void matmulBatch(const MatmulJob* jobs, size_t nJobs, ThreadPool& pool, MatmulScratch& scratch) {
     for (size_t j = 0; j < nJobs; ++j) checkJob(jobs[j]);
     quantizeInputs(jobs, nJobs, pool, scratch);
-    decodeProducts(jobs, nJobs, pool, scratch);
-    for (size_t j = 0; j < nJobs; ++j) {
-        if (!isDecode(jobs[j]))
-            tiledProduct(jobs[j], scratch.act.data() + scratch.actOffset[j], pool);
-    }
+    products(jobs, nJobs, pool, scratch);
 }
 
 void matmul(const MatView& w, const float* x, int64_t nTokens, float* y, ThreadPool& pool,
