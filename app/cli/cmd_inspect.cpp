@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "deepwell/error.h"
 #include "deepwell/gguf.h"
+#include "deepwell/memory_estimate.h"
 
 #include <cstdio>
 #include <map>
@@ -73,20 +74,13 @@ void printModel(const Model& model, int64_t ctx) {
         tmpl = std::to_string(model.chatTemplate().size()) + " characters";
     std::printf("  chat template        %s\n", tmpl.c_str());
 
-    const uint64_t weights = model.weightBytes();
-    const uint64_t kv = model.kvBytesPerToken() * uint64_t(ctx);
-    // Activations for a 256-token prefill chunk plus a 32-row logits block, as Context sizes them.
-    int64_t maxFf = 0;
-    for (auto f : hp.nFf) maxFf = std::max(maxFf, f);
-    const uint64_t scratch = uint64_t(256) * uint64_t(4 * hp.nEmbd + 2 * maxFf +
-                                                      3 * hp.nHead[0] * hp.headDimK) * 4 +
-                             uint64_t(32) * uint64_t(hp.nVocab) * 4;
+    const MemoryEstimate e = estimateMemory(model.path(), ctx);
     std::printf("\nmemory for a %lld-token context\n", (long long)ctx);
-    std::printf("  weights              %s (mapped from the file)\n", humanBytes(weights).c_str());
-    std::printf("  kv cache             %s (%s per token, f32)\n", humanBytes(kv).c_str(),
-                humanBytes(model.kvBytesPerToken()).c_str());
-    std::printf("  activations          %s\n", humanBytes(scratch).c_str());
-    std::printf("  total                %s\n", humanBytes(weights + kv + scratch).c_str());
+    std::printf("  weights              %s (mapped from the file)\n", humanBytes(e.weightBytes).c_str());
+    std::printf("  kv cache             %s (%s per token, f32)\n", humanBytes(e.kvCacheBytes).c_str(),
+                humanBytes(e.kvBytesPerToken).c_str());
+    std::printf("  activations          %s\n", humanBytes(e.activationBytes).c_str());
+    std::printf("  total                %s\n", humanBytes(e.totalBytes()).c_str());
     std::printf("  read per token       %s of weights\n", humanBytes(model.weightBytesPerToken()).c_str());
 }
 

@@ -11,6 +11,10 @@ namespace dw::model {
 // naming a missing or ill-typed key, Error(Unsupported) for an unknown architecture.
 HParams readHParams(const gguf::File& file, int64_t nVocab);
 
+// Bytes of weights one decode step reads (memory_estimate.cpp): the figure behind the
+// bandwidth bound of `bench`, Model::weightBytesPerToken and estimateMemory.
+uint64_t decodeReadBytes(const gguf::File& file, const HParams& hp);
+
 class KeyReader;
 struct ArchInfo;
 // Parts of readHParams (hparams_moe.cpp): expert settings when {arch}.expert_count is set,

@@ -1,5 +1,6 @@
 #include "core/log.h"
 #include "deepwell/error.h"
+#include "deepwell/thread_guard.h"
 #include "model/builtin_templates.h"
 #include "model/forward.h"
 #include "model/hparams.h"
@@ -31,14 +32,13 @@ void touchPages(const gguf::File& file, const LoadProgress& progress) {
     (void)sink;
 }
 
-uint64_t matBytes(const cpu::MatView& m) { return m.data ? m.rowStride * uint64_t(m.n) : 0; }
-
 } // namespace
 
 Model::Model() : m(std::make_unique<Impl>()) {}
 Model::~Model() = default;
 
 std::shared_ptr<const Model> Model::load(const std::string& path, const LoadProgress& progress) {
+    noteEngineWork("Model::load");
     std::shared_ptr<Model> model(new Model());
     Impl& d = *model->m;
     d.path = path;
@@ -71,28 +71,7 @@ const std::vector<std::string>& Model::chatStopStrings() const { return m->chatS
 const std::string& Model::path() const { return m->path; }
 const std::string& Model::name() const { return m->name; }
 
-uint64_t Model::weightBytesPerToken() const {
-    // Every matrix a decode step reads once: all attention and dense weights, the router,
-    // the shared experts and nExpertUsed of the routed experts (the bandwidth bound counts
-    // only what a token actually touches).
-    const auto& w = m->weights;
-    const auto& hp = m->hp;
-    uint64_t total = matBytes(w.output);
-    auto stackBytes = [](const model::ExpertMats& e) { return e.present() ? uint64_t(e.expertStride) : 0; };
-    for (int il = 0; il < hp.nLayer; ++il) {
-        const auto& l = w.layers[size_t(il)];
-        total += matBytes(l.wq) + matBytes(l.wk) + matBytes(l.wv) + matBytes(l.wo);
-        total += matBytes(l.wqA) + matBytes(l.wqB) + matBytes(l.wkvA);
-        total += stackBytes(l.kB) * uint64_t(l.kB.count) + stackBytes(l.vB) * uint64_t(l.vB.count);
-        total += matBytes(l.gate) + matBytes(l.up) + matBytes(l.down);
-        if (hp.isMoeLayer(il)) {
-            total += matBytes(l.gateInp) + matBytes(l.gateShexp) + matBytes(l.upShexp) + matBytes(l.downShexp);
-            total += uint64_t(hp.moe.nExpertUsed) *
-                     (stackBytes(l.gateExps) + stackBytes(l.upExps) + stackBytes(l.downExps));
-        }
-    }
-    return total;
-}
+uint64_t Model::weightBytesPerToken() const { return model::decodeReadBytes(*m->file, m->hp); }
 
 uint64_t Model::kvBytesPerToken() const { return model::cpuKvBytesPerToken(m->hp); }
 

@@ -3,6 +3,7 @@
 #include "deepwell/chat_template.h"
 #include "deepwell/error.h"
 #include "deepwell/gguf.h"
+#include "deepwell/memory_estimate.h"
 #include "deepwell/model.h"
 #include "deepwell/synth.h"
 
@@ -120,6 +121,35 @@ private slots:
         QVERIFY(!chat->chatTemplateIsBuiltin());
         QVERIFY(chat->chatStopStrings().empty());
         QVERIFY(chat->chatTemplate().find("<|im_start|>") != std::string::npos);
+    }
+    // The estimate made from the header alone equals what the loaded model reports, for
+    // every tiny preset (dense, MoE, latent attention, tied and own output matrices).
+    void memoryEstimateMatchesLoadedModel() {
+        for (const std::string& name : synth::synthTinyPresetNames()) {
+            const std::string file = path(("est-" + name + ".gguf").c_str());
+            synth::writeSynthModel(synth::synthPreset(name), file);
+            const MemoryEstimate e = estimateMemory(file, 1000);
+            auto model = Model::load(file);
+            QVERIFY2(e.weightBytesPerToken == model->weightBytesPerToken(), name.c_str());
+            QVERIFY2(e.weightBytes == model->weightBytes(), name.c_str());
+            QVERIFY2(e.parameters == model->parameterCount(), name.c_str());
+            QVERIFY2(e.kvBytesPerToken == model->kvBytesPerToken(), name.c_str());
+            QCOMPARE(e.kvCacheBytes, model->kvBytesPerToken() * 1000);
+            QCOMPARE(e.name, model->name());
+            QVERIFY(e.activationBytes > 0);
+            QCOMPARE(e.totalBytes(), e.weightBytes + e.kvCacheBytes + e.activationBytes);
+        }
+        const std::string bad = path("not-a-model.gguf");
+        QFile f(QString::fromStdString(bad));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("GGUF but not really");
+        f.close();
+        try {
+            estimateMemory(bad, 100);
+            QFAIL("a broken file was estimated");
+        } catch (const Error& e) {
+            QCOMPARE(e.code(), ErrorCode::Format);
+        }
     }
 };
 
