@@ -54,6 +54,7 @@ void moeFeedForward(const LayerWeights& l, const HParams& hp, const float* x, in
     //    of three per expert). An expert chosen by every token (every selected expert in
     //    decode) reads x itself, so that the group's experts share one quantized input.
     resize(s.slots, size_t(T * k * E));
+    int64_t slotsLeft = T * k; // (token, slot) pairs not yet in a group
     for (int e0 = 0; e0 < m.nExpert;) {
         s.group.clear();
         int64_t groupSlots = 0;
@@ -65,6 +66,7 @@ void moeFeedForward(const LayerWeights& l, const HParams& hp, const float* x, in
             groupSlots += n;
         }
         if (s.group.empty()) break;
+        slotsLeft -= groupSlots;
         resize(s.xe, size_t(groupSlots * E));
         resize(s.ge, size_t(groupSlots * F));
         resize(s.ue, size_t(groupSlots * F));
@@ -94,6 +96,11 @@ void moeFeedForward(const LayerWeights& l, const HParams& hp, const float* x, in
             s.jobs.push_back({l.downExps.at(e), s.ge.data() + off * F, n, s.de.data() + off * E});
             off += n;
         }
+        if (FS > 0 && slotsLeft == 0) { // the last group: the shared expert's down as well
+            resize(s.shared, size_t(T * E));
+            cpu::swiglu(s.sharedGate.data(), s.sharedUp.data(), s.sharedGate.data(), T * FS);
+            s.jobs.push_back({l.downShexp, s.sharedGate.data(), T, s.shared.data()});
+        }
         ex.matmuls(s.jobs);
         off = 0;
         for (int e : s.group) {
@@ -116,9 +123,6 @@ void moeFeedForward(const LayerWeights& l, const HParams& hp, const float* x, in
         }
     }
     if (FS > 0) {
-        resize(s.shared, size_t(T * E));
-        cpu::swiglu(s.sharedGate.data(), s.sharedUp.data(), s.sharedGate.data(), T * FS);
-        ex.matmul(l.downShexp, s.sharedGate.data(), T, s.shared.data());
         for (int64_t t = 0; t < T; ++t) {
             float gate = 1.0f;
             if (m.sharedGated) { // qwen2moe: sigmoid(gate_inp_shexp . x)
