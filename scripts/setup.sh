@@ -18,6 +18,8 @@ PACKAGES=(
     qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6sql6-sqlite
     libspdlog-dev libpcre2-dev libutf8proc-dev nlohmann-json3-dev libcli11-dev libxxhash-dev
     libsqlite3-dev clang libclang-rt-14-dev python3 python3-venv
+    libcmark-gfm-dev libcmark-gfm-extensions-dev  # Markdown (tables) in the chat
+    fonts-noto-cjk  # Simplified Chinese glyphs in the GUI
     prometheus  # promtool, for the /metrics exposition test
 )
 missing=()

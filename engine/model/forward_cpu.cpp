@@ -5,6 +5,7 @@
 #include "cpu/attention.h"
 #include "cpu/ops.h"
 #include "deepwell/error.h"
+#include "deepwell/thread_guard.h"
 #include "model/cpu_blocks.h"
 #include "model/forward.h"
 
@@ -65,7 +66,8 @@ public:
 
     bool supportsBatch() const override { return true; }
 
-    void runBatch(const Batch& b) override {
+    void runBatch(const Batch& b) override { // run() comes through here too
+        noteEngineWork("CpuForward::runBatch");
         const int64_t T = int64_t(b.tokens.size());
         const int64_t E = hp.nEmbd;
         DW_ASSERT(T > 0);

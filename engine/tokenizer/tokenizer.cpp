@@ -1,6 +1,7 @@
 #include "deepwell/tokenizer.h"
 
 #include "deepwell/error.h"
+#include "deepwell/thread_guard.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/eog.h"
 #include "tokenizer/pre_tokenizer.h"
@@ -127,6 +128,7 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addSpecial,
                                        bool parseSpecial) const {
+    noteEngineWork("Tokenizer::encode");
     if (text.size() >= std::numeric_limits<uint32_t>::max())
         throw Error(ErrorCode::InvalidArgument, "text of " + std::to_string(text.size()) +
                                                     " bytes is too long to tokenize "
@@ -183,6 +185,7 @@ std::string Tokenizer::tokenBytes(int32_t id, bool renderSpecial) const {
 }
 
 std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool renderSpecial) const {
+    noteEngineWork("Tokenizer::decode");
     std::string out;
     // With add_space_prefix the encoder put a space before the text; the first piece that
     // has any text loses one leading space so that decode(encode(s)) == s.
