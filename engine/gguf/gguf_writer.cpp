@@ -144,7 +144,7 @@ void Writer::addTensor(const std::string& name, DType type, const std::vector<in
 }
 
 template <typename Sink>
-void Writer::emit(Sink& sink, const std::function<void(size_t, size_t)>& progress) const {
+void Writer::writeTo(Sink& sink, const std::function<void(size_t, size_t)>& progress) const {
     uint64_t written = 0;
     auto raw = [&](const void* p, size_t n) {
         sink.write(p, n);
@@ -256,14 +256,14 @@ void Writer::emit(Sink& sink, const std::function<void(size_t, size_t)>& progres
 std::vector<uint8_t> Writer::toBytes() const {
     std::vector<uint8_t> out;
     MemorySink sink(out);
-    emit(sink, {});
+    writeTo(sink, {});
     return out;
 }
 
 void Writer::write(const std::string& path,
                    const std::function<void(size_t, size_t)>& progress) const {
     FileSink sink(path); // creates the temporary file next to path
-    emit(sink, progress);
+    writeTo(sink, progress);
     sink.commit(); // flush, fsync, rename into place; the destructor removes it on failure
 }
 

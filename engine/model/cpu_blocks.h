@@ -40,6 +40,11 @@ struct CpuExec {
 };
 
 // Reused buffers of the MoE block (sized on first use for the largest chunk).
+// Bytes held by vectors (their capacity), for the memory ledger's activations figure.
+template <class... V> uint64_t capacityBytes(const V&... v) {
+    return (uint64_t(0) + ... + uint64_t(v.capacity() * sizeof(typename V::value_type)));
+}
+
 struct MoeScratch {
     std::vector<float> logits, slots, xe, ge, ue, de, shared, route;
     std::vector<float> sharedGate, sharedUp; // the shared expert's [nFfShared, T]
@@ -48,6 +53,13 @@ struct MoeScratch {
     std::vector<std::vector<int32_t>> perExpert; // slot indices t*k + j, ascending
     std::vector<int> group;                      // experts of one batch
     std::vector<cpu::MatmulJob> jobs;            // the products of one batch
+
+    uint64_t bytes() const {
+        uint64_t n = capacityBytes(logits, slots, xe, ge, ue, de, shared, route, sharedGate, sharedUp, ids, weights,
+                                   perExpert, group, jobs);
+        for (const auto& e : perExpert) n += capacityBytes(e);
+        return n;
+    }
 };
 
 // out[T][nEmbd] = MoE(x) (+ shared experts), x: [nEmbd, T] normalised hidden states.
@@ -60,6 +72,8 @@ void moeFeedForward(const LayerWeights& l, const HParams& hp, const float* x, in
 struct MlaScratch {
     std::vector<float> q, qa, kv, qAbs, lat, gather, part, o;
     std::vector<cpu::MatmulJob> jobs; // the per-head products of one batch
+
+    uint64_t bytes() const { return capacityBytes(q, qa, kv, qAbs, lat, gather, part, o, jobs); }
 };
 
 // Latent attention (absorbed form) of a batch of T tokens: cache rows [kvLora + rope, rows]

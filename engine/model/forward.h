@@ -31,6 +31,9 @@ public:
     // dense layers; empty when the backend does not count).
     virtual std::vector<std::vector<uint64_t>> expertCounts() const { return {}; }
     virtual void resetExpertCounts() {}
+    // Host bytes of the activations and scratch buffers it holds now (they grow to the
+    // largest batch seen), for the memory ledger. The KV cache is not included.
+    virtual uint64_t scratchBytes() const { return 0; }
 };
 
 // RoPE settings of layer il (gemma3 local layers: their own base, never scaled).

@@ -104,6 +104,11 @@ public:
     std::string deviceName() const override { return "cpu"; }
     int nThreads() const override { return pool.size(); }
     std::vector<std::vector<uint64_t>> expertCounts() const override { return counts; }
+    uint64_t scratchBytes() const override {
+        return capacityBytes(x, a, q, k, v, attn, o, g, u, xOut, mm.act, mm.actOffset, mm.pieces, slots.pos,
+                             slots.row, slots.queries) +
+               moeScratch.bytes() + mlaScratch.bytes();
+    }
     void resetExpertCounts() override {
         for (auto& c : counts) std::fill(c.begin(), c.end(), 0);
     }

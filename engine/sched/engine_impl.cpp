@@ -32,7 +32,8 @@ int32_t poolBlocks(const EngineOptions& o) {
 } // namespace
 
 Engine::Impl::Impl(std::shared_ptr<const Model> m, const EngineOptions& o)
-    : model(std::move(m)), options(o), m_pool(poolBlocks(o), o.blockSize), m_prefix(m_pool) {
+    : model(std::move(m)), options(o), ledgerOwner(o.ledger ? o.ledger : std::make_shared<MemoryLedger>()),
+      ledger(*ledgerOwner), m_pool(poolBlocks(o), o.blockSize), m_prefix(m_pool) {
     if (options.stepTokenBudget < 1) options.stepTokenBudget = 1;
     if (options.maxRunning < 1) options.maxRunning = 1;
     model::KvConfig kv;
@@ -45,6 +46,8 @@ Engine::Impl::Impl(std::shared_ptr<const Model> m, const EngineOptions& o)
     m_kvBytes = LedgerAllocation(ledger, host, LedgerCategory::KvCache, m_bytesPerBlock * uint64_t(kv.nBlocks),
                                  "KV cache, " + std::to_string(kv.nBlocks) + " blocks");
     m_kvPool = ledger.registerPool("kv blocks", host, LedgerCategory::KvCache);
+    m_activations = LedgerAllocation(ledger, host, LedgerCategory::Activations, m_forward->scratchBytes(),
+                                     "forward pass buffers and logits");
 }
 
 Engine::Impl::~Impl() { stop(); }
@@ -268,6 +271,10 @@ void Engine::Impl::publishStats() {
     m_local.kvBlocksUsed = m_pool.usedCount();
     m_local.kvBlocksCached = m_pool.cachedCount();
     m_local.kvBlocksFree = m_pool.freeCount();
+    m_local.kvPerRequest.clear();
+    for (const auto& seq : m_running)
+        m_local.kvPerRequest.push_back({seq.id, seq.table.heldBlocks(), seq.table.nTokens()});
+    m_activations.resize(m_forward->scratchBytes() + uint64_t(m_logits.capacity() * sizeof(float)));
     std::lock_guard<std::mutex> lock(m_statsMutex);
     m_stats = m_local;
 }

@@ -34,7 +34,8 @@ struct Engine::Impl {
 
     std::shared_ptr<const Model> model;
     EngineOptions options;
-    MemoryLedger ledger;     // thread-safe
+    std::shared_ptr<MemoryLedger> ledgerOwner; // options.ledger or the engine's own
+    MemoryLedger& ledger;                      // thread-safe
     ServingMetrics metrics;  // thread-safe
 
 private:
@@ -72,6 +73,7 @@ private:
     // --- engine thread ---
     LedgerAllocation m_weightsBytes;   // the mapped model file's tensors
     LedgerAllocation m_kvBytes;        // the KV cache (every block, used or not)
+    LedgerAllocation m_activations;    // the forward pass's buffers and the logits, after each step
     PoolRegistration m_kvPool;         // block usage, pushed after each step
     uint64_t m_bytesPerBlock = 0;
     std::thread m_thread;

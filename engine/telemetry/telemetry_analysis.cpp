@@ -100,13 +100,13 @@ uint64_t ledgerTotalBytes(const LedgerSnapshot& ledger) {
     return n;
 }
 
-uint64_t MemoryEstimate::total() const {
+uint64_t LedgerEstimate::total() const {
     uint64_t n = 0;
     for (uint64_t b : bytes) n += b;
     return n;
 }
 
-std::vector<EstimateRow> compareEstimate(const MemoryEstimate& estimate,
+std::vector<EstimateRow> compareEstimate(const LedgerEstimate& estimate,
                                          const LedgerSnapshot& actual) {
     std::vector<EstimateRow> rows;
     for (int c = 0; c < kLedgerCategoryCount; ++c) {

@@ -8,6 +8,7 @@
 // in which identical prompt prefixes share blocks.
 #include "deepwell/chat_template.h"
 #include "deepwell/generate.h"
+#include "deepwell/ledger.h"
 #include "deepwell/memory_ledger.h"
 #include "deepwell/metrics.h"
 #include "deepwell/model.h"
@@ -27,6 +28,10 @@ struct EngineOptions {
     int64_t maxContext = 0;        // per request (0 = the model's trained context)
     int64_t stepTokenBudget = 256; // tokens per step: decode tokens first, then prompt chunks
     int maxRunning = 32;           // sequences decoded together
+    // Where the engine records its memory (weights, KV cache, activations). The program may
+    // own one ledger for all it loads, which outlives the engine: after the engine is gone
+    // every category it recorded is back where it was. Null: the engine keeps its own.
+    std::shared_ptr<MemoryLedger> ledger;
 };
 
 struct TokenLogprob {
@@ -95,6 +100,12 @@ struct EngineStats {
     int64_t generatedTokens = 0;
     int64_t preemptions = 0;
     int64_t kvBlocksPeakUsed = 0;
+    struct RequestKv {
+        uint64_t id = 0;            // the RequestId
+        int64_t blocks = 0;         // KV blocks its table holds (shared prefix blocks included)
+        int64_t tokens = 0;         // positions in its context
+    };
+    std::vector<RequestKv> kvPerRequest; // running requests
 };
 
 class Engine {

@@ -185,7 +185,7 @@ private:
         std::vector<uint8_t> bytes; // when copied
         Fill fill;                  // when streamed
     };
-    template <typename Sink> void emit(Sink& sink, const std::function<void(size_t, size_t)>& progress) const;
+    template <typename Sink> void writeTo(Sink& sink, const std::function<void(size_t, size_t)>& progress) const;
 
     uint32_t m_alignment;
     std::vector<std::pair<std::string, Value>> m_metadata;

@@ -4,7 +4,7 @@
 //
 // Every host and device allocation of the engine is recorded under one category per device;
 // pools (arenas, the KV block pool) report capacity, use and their largest free run.
-// The recorder itself (dw::MemoryLedger, dw::LedgerAllocation) lives in engine/core.
+// The recorder itself (dw::MemoryLedger, dw::LedgerAllocation) is in deepwell/ledger.h.
 #include <array>
 #include <chrono>
 #include <cstdint>

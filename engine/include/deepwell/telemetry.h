@@ -232,14 +232,14 @@ std::optional<double> liveTokensPerJoule(const std::vector<TelemetrySample>& sam
                                          int gpuIndex = -1);
 
 // The memory planned before a model is loaded, per category, set beside the ledger.
-struct MemoryEstimate {
+struct LedgerEstimate {
     std::array<uint64_t, kLedgerCategoryCount> bytes{}; // indexed by LedgerCategory
     uint64_t total() const;
 };
 // What an Engine over `model` with `options` will record: the weights, and the KV cache of
 // ceil(kvTokens / blockSize) blocks. (The model file is mapped, not yet served.)
-inline MemoryEstimate estimateEngineMemory(const Model& model, const EngineOptions& options) {
-    MemoryEstimate e;
+inline LedgerEstimate estimateEngineMemory(const Model& model, const EngineOptions& options) {
+    LedgerEstimate e;
     e.bytes[size_t(LedgerCategory::Weights)] = model.weightBytes();
     const int64_t bs = options.blockSize > 0 ? options.blockSize : 1;
     const int64_t blocks = (options.kvTokens + bs - 1) / bs;
@@ -253,7 +253,7 @@ struct EstimateRow {
     int64_t differenceBytes = 0; // actual - estimated
 };
 // One row per category, in enum order.
-std::vector<EstimateRow> compareEstimate(const MemoryEstimate& estimate,
+std::vector<EstimateRow> compareEstimate(const LedgerEstimate& estimate,
                                          const LedgerSnapshot& actual);
 
 // ---------------------------------------------------------------- the sampler

@@ -253,7 +253,7 @@ private slots:
         QCOMPARE(ledgerCategoryBytes(snap, LedgerCategory::Vision), uint64_t(0));
         QCOMPARE(ledgerTotalBytes(snap), uint64_t(1500));
 
-        MemoryEstimate e;
+        LedgerEstimate e;
         e.bytes[size_t(LedgerCategory::Weights)] = 1000;
         e.bytes[size_t(LedgerCategory::KvCache)] = 300;
         e.bytes[size_t(LedgerCategory::Activations)] = 64;
