@@ -24,6 +24,8 @@ RequestId Engine::submit(RequestOptions request, RequestCallbacks callbacks) {
 
 void Engine::cancel(RequestId id) { m->cancel(id); }
 EngineStats Engine::stats() const { return m->stats(); }
+std::vector<std::vector<uint64_t>> Engine::expertSelectionCounts() const { return m->expertSelectionCounts(); }
+void Engine::resetExpertCounts() { m->resetExpertCounts(); }
 MetricsSnapshot Engine::metrics() const { return m->metrics.snapshot(); }
 LedgerSnapshot Engine::memory() const { return m->ledger.snapshot(); }
 const Model& Engine::model() const { return *m->model; }

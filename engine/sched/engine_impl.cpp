@@ -86,6 +86,19 @@ EngineStats Engine::Impl::stats() const {
     return m_stats;
 }
 
+std::vector<std::vector<uint64_t>> Engine::Impl::expertSelectionCounts() const {
+    std::lock_guard<std::mutex> lock(m_statsMutex);
+    return m_expertCounts;
+}
+
+void Engine::Impl::resetExpertCounts() {
+    {
+        std::lock_guard<std::mutex> lock(m_inboxMutex);
+        m_resetExpertCounts = true;
+    }
+    m_wake.notify_all();
+}
+
 int64_t Engine::Impl::contextLimit() const {
     int64_t limit = options.maxContext > 0 ? options.maxContext : model->hparams().nCtxTrain;
     return std::min<int64_t>(limit, int64_t(m_pool.nBlocks()) * m_pool.blockSize());
@@ -117,11 +130,13 @@ bool Engine::Impl::drainInbox() {
         std::unique_lock<std::mutex> lock(m_inboxMutex);
         m_wake.wait(lock, [&] {
             return m_stopping || !m_inbox.empty() || !m_cancels.empty() || !m_running.empty() ||
-                   !m_waiting.empty();
+                   !m_waiting.empty() || m_resetExpertCounts;
         });
         if (m_stopping) return false;
         inbox.swap(m_inbox);
         cancels.swap(m_cancels);
+        if (m_resetExpertCounts) m_forward->resetExpertCounts();
+        m_resetExpertCounts = false;
     }
     for (auto& sub : inbox) {
         m_waiting.emplace_back(sub.id, m_arrivals++, std::move(sub.request), std::move(sub.callbacks), m_pool);
@@ -275,8 +290,10 @@ void Engine::Impl::publishStats() {
     for (const auto& seq : m_running)
         m_local.kvPerRequest.push_back({seq.id, seq.table.heldBlocks(), seq.table.nTokens()});
     m_activations.resize(m_forward->scratchBytes() + uint64_t(m_logits.capacity() * sizeof(float)));
+    auto counts = m_forward->expertCounts(); // MoE models: a few thousand counters
     std::lock_guard<std::mutex> lock(m_statsMutex);
     m_stats = m_local;
+    m_expertCounts = std::move(counts);
 }
 
 } // namespace dw

@@ -31,6 +31,8 @@ struct Engine::Impl {
     RequestId submit(RequestOptions request, RequestCallbacks callbacks);
     void cancel(RequestId id);
     EngineStats stats() const;
+    std::vector<std::vector<uint64_t>> expertSelectionCounts() const;
+    void resetExpertCounts();
 
     std::shared_ptr<const Model> model;
     EngineOptions options;
@@ -66,9 +68,11 @@ private:
     std::deque<Submission> m_inbox;     // guarded by m_inboxMutex
     std::vector<RequestId> m_cancels;   // guarded by m_inboxMutex
     bool m_stopping = false;            // guarded by m_inboxMutex
+    bool m_resetExpertCounts = false;   // guarded by m_inboxMutex
     std::atomic<RequestId> m_nextId{1};
     mutable std::mutex m_statsMutex;
     EngineStats m_stats;                // guarded by m_statsMutex (a copy the engine publishes)
+    std::vector<std::vector<uint64_t>> m_expertCounts; // guarded by m_statsMutex (likewise)
 
     // --- engine thread ---
     LedgerAllocation m_weightsBytes;   // the mapped model file's tensors

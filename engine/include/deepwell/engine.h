@@ -126,6 +126,12 @@ public:
     void cancel(RequestId id);
 
     EngineStats stats() const;
+    // MoE models: per layer, how often each expert was selected (one count per token and
+    // chosen expert, prompt tokens included) since the engine started or the last reset, as
+    // of the last step; empty rows for dense layers, empty for a dense model. Any thread.
+    std::vector<std::vector<uint64_t>> expertSelectionCounts() const;
+    // Zeroes the counts before the next step (the monitor's "reset"). Any thread.
+    void resetExpertCounts();
     // Serving metrics (latency percentiles, token rates, KV and prefix-cache figures) and the
     // memory ledger (weights, KV cache, pools), as plain values; any thread.
     MetricsSnapshot metrics() const;

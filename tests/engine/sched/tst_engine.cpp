@@ -243,6 +243,45 @@ private slots:
         QVERIFY(ledger->snapshot().pools.empty());
     }
 
+    void expertCountsThroughTheEngine() {
+        // A MoE model's selections per layer: every evaluated token picks nExpertUsed experts
+        // in every MoE layer; dense layers have no row; reset zeroes them.
+        auto spec = synth::synthPreset("tiny-deepseek");
+        const std::string path = (m_dir.path() + "/moe.gguf").toStdString();
+        synth::writeSynthModel(spec, path);
+        auto moe = Model::load(path);
+        const auto& hp = moe->hparams();
+        Engine e(moe, options());
+        QVERIFY(e.expertSelectionCounts().empty() || e.expertSelectionCounts()[0].empty());
+        Collector c;
+        e.submit(greedy(randomTokens(20, hp.nVocab, 6), 5), c.callbacks());
+        QCOMPARE(c.wait().finishes, 1);
+        // 20 prompt tokens and the 4 generated ones fed back (the 5th is never evaluated).
+        const uint64_t perLayer = uint64_t(20 + 4) * uint64_t(hp.moe.nExpertUsed);
+        QTRY_VERIFY_WITH_TIMEOUT(e.expertSelectionCounts().size() == size_t(hp.nLayer), 10000);
+        const auto counts = e.expertSelectionCounts();
+        for (int il = 0; il < hp.nLayer; ++il) {
+            const auto& row = counts[size_t(il)];
+            if (!hp.isMoeLayer(il)) {
+                QVERIFY(row.empty());
+                continue;
+            }
+            QCOMPARE(row.size(), size_t(hp.moe.nExpert));
+            uint64_t sum = 0;
+            for (uint64_t n : row) sum += n;
+            QCOMPARE(sum, perLayer);
+        }
+        e.resetExpertCounts();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (const auto& row : e.expertSelectionCounts())
+                    for (uint64_t n : row)
+                        if (n) return false;
+                return true;
+            }(),
+            10000);
+    }
+
     void badRequestsFinishWithAnError() {
         Engine e(m_model, options(256));
         Collector empty, tooLong, badId;
