@@ -13,5 +13,5 @@ fi
 cmake --build "$build" --target "$target" -j "$(nproc)" >/dev/null
 binary=$(find "$build/tests" -type f -name "$target" -perm -u+x | head -n 1)
 [[ -n "$binary" ]] || { echo "run_tsan: $target was not built" >&2; exit 1; }
-export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0"
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0 suppressions=$src/tests/tsan/suppressions.txt"
 exec "$binary"
