@@ -16,6 +16,7 @@ WERROR=OFF
 PACKAGES=(
     build-essential cmake ninja-build pkg-config ccache git
     qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6sql6-sqlite qt6-charts-dev
+    libqt6opengl6-dev  # Qt Charts' CMake package needs it
     libspdlog-dev libpcre2-dev libutf8proc-dev nlohmann-json3-dev libcli11-dev libxxhash-dev
     libsqlite3-dev clang libclang-rt-14-dev python3 python3-venv
     libcmark-gfm-dev libcmark-gfm-extensions-dev  # Markdown (tables) in the chat

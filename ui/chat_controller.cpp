@@ -54,9 +54,10 @@ bool ChatController::editAndResend(int userRow, const QString& text) {
     if (userRow < 0 || userRow >= m_session->count() ||
         m_session->at(userRow).role != ChatRole::User)
         return false;
-    m_session->removeFrom(userRow);
+    // The message keeps its place (and its id in the history): new text, later rows dropped.
+    m_session->removeFrom(userRow + 1);
+    m_session->setText(userRow, text);
     if (m_session->firstInContext() > userRow) m_session->setFirstInContext(userRow);
-    m_session->append(ChatRole::User, text);
     startReply(false);
     return true;
 }

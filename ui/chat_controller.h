@@ -27,7 +27,7 @@ public:
     // Each returns false (and does nothing) when it cannot run now.
     bool send(const QString& text);
     bool regenerate();
-    bool editAndResend(int userRow, const QString& text); // drops userRow and every later row
+    bool editAndResend(int userRow, const QString& text); // new text; every later row dropped
     void stop();
     void newSession();
     void resolveOverflow(OverflowChoice choice);

@@ -10,6 +10,9 @@ QString tr(const char* s) { return QCoreApplication::translate("dw::ChatFormat",
 } // namespace
 
 QString finishStateText(const ChatEntry& e) {
+    if (e.interrupted)
+        return tr("Interrupted: Deepwell stopped before this reply was finished. The text "
+                  "received until then is kept; regenerate it or continue the conversation.");
     if (!e.finished) return {};
     switch (e.finishReason) {
     case FinishReason::Stop: return {};

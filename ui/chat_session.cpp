@@ -119,6 +119,17 @@ void ChatSession::clear() {
     emit settingsChanged();
 }
 
+void ChatSession::replaceAll(std::vector<ChatEntry> entries, const SessionSettings& settings) {
+    beginResetModel();
+    m_entries = std::move(entries);
+    for (ChatEntry& e : m_entries) e.id = m_nextId++;
+    m_firstInContext = 0;
+    m_settings = settings;
+    endResetModel();
+    emit cleared();
+    emit settingsChanged();
+}
+
 void ChatSession::setFirstInContext(int row) {
     DW_ASSERT(row >= 0 && row <= count());
     if (row == m_firstInContext) return;

@@ -23,6 +23,7 @@ struct ChatEntry {
     FinishReason finishReason = FinishReason::Stop;
     QString error;              // finishReason == Error: the engine's message
     RequestTimings timings;
+    bool interrupted = false;   // from the history: Deepwell stopped while it was streaming
 };
 
 struct SessionSettings {
@@ -61,6 +62,10 @@ public:
     void finish(int row, FinishReason reason, const QString& error, const RequestTimings& timings);
     void removeFrom(int row);                        // drops rows row..count()-1
     void clear();                                    // a new, empty conversation
+    // Replaces the conversation (e.g. one opened from the history): fresh ids are given to
+    // `entries`, every row is in context. One model reset; emits cleared() and
+    // settingsChanged() like clear().
+    void replaceAll(std::vector<ChatEntry> entries, const SessionSettings& settings);
 
     // Rows before firstInContext() are shown but no longer sent to the model (trimmed).
     int firstInContext() const { return m_firstInContext; }
@@ -78,7 +83,7 @@ signals:
     void messageUpdated(int row);    // text or state changed
     void messageFinished(int row);
     void messagesRemoved(int firstRow);
-    void cleared();
+    void cleared(); // all rows were replaced: by none (clear()) or by replaceAll()'s
     void firstInContextChanged(int row);
     void settingsChanged();
 

@@ -54,7 +54,7 @@ void ChatView::setSession(ChatSession* session) {
     m_session = session;
     m_cache.assign(size_t(session ? session->count() : 0), {});
     if (session) {
-        // Rows are only appended at the end or removed from some row to the end.
+        // Rows are only appended at the end, removed from some row to the end, or all replaced.
         connect(session, &ChatSession::messageAppended, this, [this](int) {
             m_cache.resize(size_t(m_session->count()));
             scheduleRebuild();
@@ -66,6 +66,7 @@ void ChatView::setSession(ChatSession* session) {
         });
         connect(session, &ChatSession::cleared, this, [this] {
             m_cache.clear();
+            m_cache.resize(size_t(m_session->count())); // replaceAll() brings rows of its own
             scheduleRebuild();
         });
         connect(session, &ChatSession::firstInContextChanged, this, &ChatView::scheduleRebuild);

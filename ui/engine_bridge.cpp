@@ -2,6 +2,7 @@
 
 #include "deepwell/error.h"
 #include "deepwell/generate.h"
+#include "deepwell/telemetry.h"
 #include "stream_coalescer.h"
 
 #include <algorithm>
@@ -36,17 +37,34 @@ template <class F> void EngineBridge::toWorker(F&& f) {
     QMetaObject::invokeMethod(m_workerContext, std::forward<F>(f), Qt::QueuedConnection);
 }
 
+template <class F> void EngineBridge::toLoader(F&& f) {
+    QMetaObject::invokeMethod(m_loaderContext, std::forward<F>(f), Qt::QueuedConnection);
+}
+
 EngineBridge::EngineBridge(QObject* parent, int coalesceMs) : QObject(parent) {
     m_thread.setObjectName(QStringLiteral("dw-engine-bridge"));
     m_workerContext = new QObject; // no parent: it moves to the worker thread
     m_workerContext->moveToThread(&m_thread);
     m_thread.start();
+    m_loadThread.setObjectName(QStringLiteral("dw-model-loader"));
+    m_loaderContext = new QObject;
+    m_loaderContext->moveToThread(&m_loadThread);
+    m_loadThread.start();
     m_coalescer = new StreamCoalescer(coalesceMs, this);
     connect(m_coalescer, &StreamCoalescer::textReady, this, &EngineBridge::onCoalescedText);
 }
 
 EngineBridge::~EngineBridge() {
-    m_cancelLoad.store(true);
+    {
+        std::lock_guard<std::mutex> lock(m_cancelMutex);
+        if (m_cancelLoad) m_cancelLoad->store(true);
+    }
+    // A load in progress stops at its next cancellation point; a model waiting to take over
+    // is destroyed on the loader thread like every other (after that load has stopped).
+    QMetaObject::invokeMethod(m_loaderContext, [this] { m_pending.reset(); }, Qt::BlockingQueuedConnection);
+    m_loadThread.quit();
+    m_loadThread.wait();
+    delete m_loaderContext;
     {
         std::lock_guard<std::mutex> lock(m_jobsMutex);
         for (auto& [ticket, job] : m_jobs) job->cancelled.store(true);
@@ -60,18 +78,76 @@ EngineBridge::~EngineBridge() {
 }
 
 void EngineBridge::loadModel(const QString& path, const EngineOptions& options) {
-    m_cancelLoad.store(false);
+    const quint64 generation = ++m_loadGeneration;
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    {
+        std::lock_guard<std::mutex> lock(m_cancelMutex);
+        if (m_cancelLoad) m_cancelLoad->store(true); // a load still running is superseded
+        m_cancelLoad = cancel;
+    }
+    if (m_pending) discard(std::move(m_pending)); // so is a model waiting to take over
     m_loading = true;
-    m_loaded = false;
-    m_info = {};
-    toWorker([this, path, options] { loadOnWorker(path, options); });
+    toLoader([this, generation, path, options, cancel] { loadOnLoader(generation, path, options, cancel); });
 }
 
-void EngineBridge::cancelLoad() { m_cancelLoad.store(true); }
+void EngineBridge::cancelLoad() {
+    {
+        std::lock_guard<std::mutex> lock(m_cancelMutex);
+        if (m_cancelLoad) m_cancelLoad->store(true);
+    }
+    // A model already loaded and waiting for replies to end is dropped on the GUI thread.
+    toGui([this] {
+        if (!m_pending) return;
+        discard(std::move(m_pending));
+        m_loading = false;
+        emit loadFailed(tr("Loading was cancelled."), true);
+    });
+}
+
+LedgerSnapshot EngineBridge::engineMemory() const {
+    std::lock_guard<std::mutex> lock(m_engineMutex);
+    return m_engine ? m_engine->memory() : LedgerSnapshot{};
+}
+
+void EngineBridge::discard(std::shared_ptr<Loaded> loaded) {
+    if (!loaded) return;
+    // The engine's destructor joins its thread: never on the GUI thread.
+    toLoader([loaded = std::move(loaded)]() mutable { loaded.reset(); });
+}
+
+void EngineBridge::setTelemetrySampler(TelemetrySampler* sampler) {
+    std::lock_guard<std::mutex> samplerLock(m_samplerMutex);
+    if (m_sampler) m_sampler->setFeeds({});
+    m_sampler = sampler;
+    std::lock_guard<std::mutex> lock(m_engineMutex);
+    if (m_sampler && m_engine) m_sampler->setFeeds(engineFeeds(*m_engine));
+}
+
+void EngineBridge::detachTelemetrySampler(TelemetrySampler* sampler) {
+    std::lock_guard<std::mutex> samplerLock(m_samplerMutex);
+    if (!sampler || m_sampler != sampler) return;
+    m_sampler->setFeeds({});
+    m_sampler = nullptr;
+}
+
+void EngineBridge::withEngine(const std::function<void(Engine*)>& f) const {
+    std::lock_guard<std::mutex> lock(m_engineMutex);
+    f(m_engine.get());
+}
+
+void EngineBridge::feedSamplerOnWorker() {
+    // setFeeds() waits for a sample in progress, so once it returns no feed reads the old
+    // engine. m_engine is read without its lock: this thread is its only writer.
+    if (!m_sampler) return;
+    m_sampler->setFeeds(m_engine ? engineFeeds(*m_engine) : TelemetryFeeds{});
+    if (m_engine) m_sampler->mark(TelemetryMarkKind::ModelLoad, m_engine->model().name());
+}
 
 void EngineBridge::destroyEngineOnWorker() {
     std::unique_ptr<Engine> old;
     {
+        std::lock_guard<std::mutex> samplerLock(m_samplerMutex);
+        if (m_sampler) m_sampler->setFeeds({}); // before the engine goes
         std::lock_guard<std::mutex> lock(m_engineMutex);
         old = std::move(m_engine);
     }
@@ -80,49 +156,100 @@ void EngineBridge::destroyEngineOnWorker() {
     m_contextLimit = 0;
 }
 
-void EngineBridge::loadOnWorker(const QString& path, const EngineOptions& options) {
-    destroyEngineOnWorker();
+void EngineBridge::loadOnLoader(quint64 generation, const QString& path, const EngineOptions& options,
+                                CancelFlag cancel) {
     try {
+        if (cancel->load()) throw Error(ErrorCode::Cancelled, "loading was cancelled");
         float reported = -1.0f;
         LoadProgress progress;
-        progress.cancel = &m_cancelLoad;
-        progress.onProgress = [this, &reported](float f) {
+        progress.cancel = cancel.get();
+        progress.onProgress = [this, generation, &reported](float f) {
             if (f - reported < 0.01f && f < 1.0f) return; // about 100 updates at most
             reported = f;
-            toGui([this, f] { emit loadProgress(double(f)); });
+            toGui([this, generation, f] {
+                if (generation == m_loadGeneration) emit loadProgress(double(f));
+            });
         };
-        std::shared_ptr<const Model> model = Model::load(path.toStdString(), progress);
-        if (m_cancelLoad.load()) throw Error(ErrorCode::Cancelled, "loading was cancelled");
-        auto engine = std::make_unique<Engine>(model, options);
-        ModelInfo info;
+        auto loaded = std::make_shared<Loaded>();
+        loaded->model = Model::load(path.toStdString(), progress);
+        if (cancel->load()) throw Error(ErrorCode::Cancelled, "loading was cancelled");
+        loaded->engine = std::make_unique<Engine>(loaded->model, options);
+        const Model& model = *loaded->model;
+        ModelInfo& info = loaded->info;
         info.path = path;
-        info.name = QString::fromStdString(model->name());
-        info.arch = QString::fromStdString(model->hparams().archName);
-        info.nLayer = model->hparams().nLayer;
-        info.parameterCount = model->parameterCount();
-        info.contextLimit = requestContextLimit(*model, options);
-        m_model = model;
-        m_contextLimit = info.contextLimit;
-        {
-            std::lock_guard<std::mutex> lock(m_engineMutex);
-            m_engine = std::move(engine);
+        info.name = QString::fromStdString(model.name());
+        info.arch = QString::fromStdString(model.hparams().archName);
+        info.nLayer = model.hparams().nLayer;
+        info.parameterCount = model.parameterCount();
+        info.contextLimit = requestContextLimit(model, options);
+        const LedgerSnapshot memory = loaded->engine->memory();
+        if (const LedgerDeviceUsage* host = memory.device(MemoryDevice::host())) {
+            info.weightBytes = (*host)[LedgerCategory::Weights].current;
+            info.kvCacheBytes = (*host)[LedgerCategory::KvCache].current;
+            info.activationBytes = (*host)[LedgerCategory::Activations].current;
         }
-        toGui([this, info] {
-            m_loading = false;
-            m_loaded = true;
-            m_info = info;
-            emit modelLoaded(info);
-        });
+        toGui([this, generation, loaded, cancel] { onLoaded(generation, loaded, cancel); });
     } catch (const std::exception& e) {
         const auto* err = dynamic_cast<const Error*>(&e);
         const bool cancelled = err && err->code() == ErrorCode::Cancelled;
         const QString message = cancelled ? tr("Loading was cancelled.") : QString::fromUtf8(e.what());
-        toGui([this, message, cancelled] {
-            m_loading = false;
-            m_loaded = false;
-            emit loadFailed(message, cancelled);
-        });
+        toGui([this, generation, message, cancelled] { onLoadError(generation, message, cancelled); });
     }
+}
+
+void EngineBridge::onLoadError(quint64 generation, const QString& message, bool cancelled) {
+    if (generation != m_loadGeneration) return; // superseded by a newer load
+    m_loading = false;
+    emit loadFailed(message, cancelled);
+}
+
+void EngineBridge::onLoaded(quint64 generation, std::shared_ptr<Loaded> loaded, CancelFlag cancel) {
+    if (generation != m_loadGeneration) {
+        discard(std::move(loaded));
+        return;
+    }
+    if (cancel->load()) { // cancelled after the loader's last check
+        discard(std::move(loaded));
+        onLoadError(generation, tr("Loading was cancelled."), true);
+        return;
+    }
+    m_pending = std::move(loaded);
+    trySwap();
+    if (m_pending) emit swapPending(m_pending->info);
+}
+
+void EngineBridge::trySwap() {
+    if (!m_pending) return;
+    {
+        std::lock_guard<std::mutex> lock(m_jobsMutex);
+        if (!m_jobs.empty()) return; // a reply is open on the current engine
+    }
+    // Every generate() from now on is queued on the worker after this swap, so it runs on the
+    // new engine; no reply is open on the old one, which is destroyed there.
+    std::shared_ptr<Loaded> next = std::move(m_pending);
+    const ModelInfo info = next->info;
+    toWorker([this, next = std::move(next)]() mutable { swapOnWorker(std::move(next)); });
+    m_loading = false;
+    m_loaded = true;
+    m_info = info;
+    emit modelLoaded(info);
+}
+
+void EngineBridge::swapOnWorker(std::shared_ptr<Loaded> next) {
+    std::unique_ptr<Engine> old;
+    {
+        std::lock_guard<std::mutex> samplerLock(m_samplerMutex);
+        if (m_sampler) m_sampler->setFeeds({}); // before the old engine goes
+        {
+            std::lock_guard<std::mutex> lock(m_engineMutex);
+            old = std::move(m_engine);
+            m_engine = std::move(next->engine);
+        }
+        feedSamplerOnWorker();
+    }
+    old.reset(); // no reply is open on it (trySwap checked), so this only joins its thread
+    m_model = next->model;
+    m_contextLimit = next->info.contextLimit;
 }
 
 quint64 EngineBridge::generate(const GenerationRequest& request) {
@@ -174,6 +301,7 @@ void EngineBridge::prepareOnWorker(quint64 ticket, std::shared_ptr<Job> job, Gen
                         m_jobs.erase(ticket);
                     }
                     emit contextOverflow(ticket, o);
+                    trySwap();
                 });
                 return;
             }
@@ -245,6 +373,7 @@ void EngineBridge::finishEarly(quint64 ticket, FinishReason reason, const QStrin
     r.reason = reason;
     r.error = error;
     emit finished(ticket, r);
+    trySwap();
 }
 
 void EngineBridge::onEngineFinished(quint64 ticket, const FinishEvent& event) {
@@ -258,6 +387,7 @@ void EngineBridge::onEngineFinished(quint64 ticket, const FinishEvent& event) {
     r.error = QString::fromStdString(event.error);
     r.timings = event.timings;
     emit finished(ticket, r);
+    trySwap();
 }
 
 void EngineBridge::onCoalescedText(quint64 key, const QString& text, int) {

@@ -3,6 +3,10 @@
 #include "chat_controller.h"
 #include "chat_panel.h"
 #include "chat_session.h"
+#include "history_controller.h"
+#include "history_panel.h"
+#include "history_startup.h"
+#include "monitor_panel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -36,7 +40,8 @@ const char* kStateKey = "mainWindow/state";
 
 } // namespace
 
-MainWindow::MainWindow(EngineBridge* bridge, QSettings* settings, QWidget* parent)
+MainWindow::MainWindow(EngineBridge* bridge, QSettings* settings, HistoryStartup* history,
+                       QWidget* parent)
     : QMainWindow(parent), m_bridge(bridge), m_settings(settings) {
     setWindowTitle(tr("Deepwell"));
     setObjectName(QStringLiteral("mainWindow"));
@@ -51,7 +56,13 @@ MainWindow::MainWindow(EngineBridge* bridge, QSettings* settings, QWidget* paren
     m_session = new ChatSession(this);
     m_controller = new ChatController(m_session, bridge, this);
     m_chat = new ChatPanel(m_controller, this);
-    addPanel(PanelId::Chat, tr("Chat"), m_chat, Qt::RightDockWidgetArea);
+    addPanel(PanelId::Chat, tr("Chat"), buildModelSide(), Qt::RightDockWidgetArea);
+    buildHistory(history);
+    // The GPU monitor, tabbed behind the chat: one click away and out of the chat's way.
+    m_monitor = new MonitorPanel(bridge, MonitorOptions{}, this);
+    tabifyDockWidget(dock(PanelId::Chat),
+                     addPanel(PanelId::GpuMonitor, tr("GPU Monitor"), m_monitor, Qt::RightDockWidgetArea));
+    dock(PanelId::Chat)->raise();
 
     m_modelLabel = new QLabel(tr("No model"), this);
     m_modelLabel->setAccessibleName(tr("Loaded model"));
@@ -64,13 +75,51 @@ MainWindow::MainWindow(EngineBridge* bridge, QSettings* settings, QWidget* paren
     connect(m_chat, &ChatPanel::cancelLoadRequested, bridge, [bridge] { bridge->cancelLoad(); });
 
     resize(1200, 800);
+    resizeDocks({dock(PanelId::History), dock(PanelId::Chat)}, {300, 900}, Qt::Horizontal);
     m_defaultState = saveState(kLayoutVersion);
     restoreLayout();
     if (bridge->isLoaded()) onModelLoaded(bridge->modelInfo());
-    else m_chat->showNotice(tr("No model is loaded. Open one with File › Open Model…"));
+    else {
+        m_chat->showNotice(tr("No model is loaded. Open one with File › Open Model…"));
+        showFirstRun();
+    }
 }
 
-MainWindow::~MainWindow() = default;
+// The chat session goes before the HistoryController (an older sibling): write what is
+// pending while it still exists.
+MainWindow::~MainWindow() { m_history->flush(); }
+
+void MainWindow::buildHistory(HistoryStartup* startup) {
+    m_history = new HistoryController(m_controller, startup ? startup->store.get() : nullptr, this);
+    m_historyPanel = new HistoryPanel(m_history, this);
+    addPanel(PanelId::History, tr("History"), m_historyPanel, Qt::LeftDockWidgetArea);
+    connect(m_historyPanel, &HistoryPanel::newSessionRequested, m_chat, &ChatPanel::newSession);
+    connect(m_historyPanel, &HistoryPanel::statusMessage, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(m_history, &HistoryController::notice, m_chat->statusLabel(), &QLabel::setText);
+    connect(m_history, &HistoryController::currentSessionChanged, m_chat, [this] {
+        m_chat->cancelEdit(); // the status line spoke of the conversation that was open
+        m_chat->statusLabel()->clear();
+    });
+    if (!startup || !startup->store) {
+        const QString why =
+            startup ? startup->failure : tr("History is not being saved in this window.");
+        m_historyPanel->showBanner(why, true);
+        auto* off = new QLabel(tr("History off"), this);
+        off->setAccessibleName(tr("History is not being saved"));
+        off->setToolTip(why);
+        statusBar()->addPermanentWidget(off);
+    } else if (!startup->notice.isEmpty()) {
+        m_historyPanel->showBanner(startup->notice, startup->noticeIsWarning);
+    }
+}
+
+void MainWindow::showHistorySearch() {
+    QDockWidget* d = dock(PanelId::History);
+    d->show();
+    d->raise();
+    m_historyPanel->focusSearch();
+}
 
 QDockWidget* MainWindow::addPanel(PanelId id, const QString& title, QWidget* widget,
                                   Qt::DockWidgetArea area) {
@@ -96,6 +145,8 @@ void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open Model…"), this, &MainWindow::chooseModelFile);
     open->setShortcut(QKeySequence::Open);
+    QAction* models = file->addAction(tr("&Models…"), this, &MainWindow::showModelManager);
+    models->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M));
     m_newSession = file->addAction(tr("&New Session"), m_chat, &ChatPanel::newSession);
     m_newSession->setShortcut(QKeySequence::New);
     m_newSession->setShortcutContext(Qt::ApplicationShortcut); // also from a floating chat dock
@@ -104,39 +155,21 @@ void MainWindow::buildMenus() {
     quit->setShortcut(QKeySequence::Quit);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
+    m_searchHistory =
+        m_viewMenu->addAction(tr("&Search History"), this, &MainWindow::showHistorySearch);
+    m_searchHistory->setShortcut(QKeySequence::Find);
+    m_searchHistory->setShortcutContext(Qt::ApplicationShortcut);
+    m_viewMenu->addSeparator();
     for (const auto& [id, d] : m_docks) m_viewMenu->addAction(d->toggleViewAction());
     m_viewMenu->addSeparator();
     m_viewMenu->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
 }
 
-void MainWindow::openModel(const QString& path, const EngineOptions& options) {
-    m_engineOptions = options;
-    m_modelLabel->setText(tr("Loading…"));
-    m_chat->showLoading(tr("Loading %1…").arg(QFileInfo(path).fileName()));
-    m_bridge->loadModel(path, options);
-}
-
-void MainWindow::showMissingModel(const QString& path) {
-    m_modelLabel->setText(tr("No model"));
-    m_chat->showNotice(tr("No model file was found at\n%1\n\nStart Deepwell with --model PATH, "
-                          "or open a GGUF model with File › Open Model…").arg(path));
-}
-
-void MainWindow::chooseModelFile() {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), QString(),
-                                                      tr("GGUF models (*.gguf);;All files (*)"));
-    if (!path.isEmpty()) openModel(path, m_engineOptions);
-}
-
 void MainWindow::onModelLoaded(const ModelInfo& info) {
     m_modelLabel->setText(info.name);
+    m_history->setModelPath(info.path);
     m_chat->showChat(info);
-}
-
-void MainWindow::onLoadFailed(const QString& message, bool cancelled) {
-    m_modelLabel->setText(tr("No model"));
-    m_chat->showNotice(cancelled ? tr("Loading was cancelled. Open a model with File › Open Model…")
-                                 : tr("The model could not be loaded:\n%1").arg(message));
+    onModelReady(info);
 }
 
 void MainWindow::saveLayout() {

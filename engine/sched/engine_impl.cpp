@@ -105,6 +105,7 @@ int64_t Engine::Impl::contextLimit() const {
 }
 
 void Engine::Impl::loop() {
+    publishStats(); // the KV pool and figures are readable before the first request
     for (;;) {
         if (!drainInbox()) break;
         admit();
@@ -279,7 +280,10 @@ void Engine::Impl::publishStats() {
     const uint64_t capacity = m_bytesPerBlock * uint64_t(m_pool.nBlocks());
     const uint64_t used = m_bytesPerBlock * uint64_t(m_pool.usedCount());
     const uint64_t available = capacity - used;
-    m_kvPool.update({capacity, used, uint64_t(double(available) * (1.0 - m_pool.fragmentation()))});
+    // A paged pool has no external fragmentation: any free block serves any request, so the
+    // whole free space counts as one run (the block pool's own fragmentation() measures how
+    // scattered the free blocks are, which costs nothing here).
+    m_kvPool.update({capacity, used, available});
     m_local.waiting = int64_t(m_waiting.size());
     m_local.running = int64_t(m_running.size());
     m_local.kvBlocksTotal = m_pool.nBlocks();
