@@ -90,7 +90,7 @@ private slots:
         QTest::addColumn<DType>("type");
         QTest::addColumn<int>("tokens");
         for (DType t : kTypes) {
-            for (int tokens : {1, 2, 3, 17, 64, 300}) {
+            for (int tokens : {1, 2, 3, 8, 9, 17, 64, 300}) {
                 QTest::addRow("%s x %d", dtypeName(t).data(), tokens) << t << tokens;
             }
         }
