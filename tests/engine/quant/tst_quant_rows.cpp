@@ -7,6 +7,7 @@
 // share its call.
 #include "quant/kernels.h"
 #include "quant/quant.h"
+#include "kernel_table_test_util.h"
 #include "quant_test_util.h"
 
 #include <QtTest>
@@ -100,24 +101,8 @@ std::vector<int64_t> unitsFor(DType t) {
     return {0, 1, 2, 3, 4, 8};
 }
 
-struct Candidate {
-    QString name;
-    VecDotRowsFn fn;
-};
-
-// Each supported variant's own rows kernel, and what vecDotRowsFn gives per supported ISA.
-std::vector<Candidate> candidates(DType t) {
-    std::vector<Candidate> out;
-    for (KernelVariant v : kAllKernelVariants) {
-        if (!kernelVariantSupported(v) || !kernelTable(v).rows[uint32_t(t)]) continue;
-        out.push_back(
-            {QString("table %1").arg(kernelVariantName(v)), kernelTable(v).rows[uint32_t(t)]});
-    }
-    for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
-        if (isaSupported(isa))
-            out.push_back({QString("dispatch %1").arg(isaName(isa)), vecDotRowsFn(t, isa)});
-    }
-    return out;
+std::vector<KernelCandidate<VecDotRowsFn>> candidates(DType t) {
+    return kernelCandidates(t, &KernelTable::rows, &vecDotRowsFn);
 }
 
 } // namespace
@@ -126,24 +111,8 @@ class TestQuantRows : public QObject {
     Q_OBJECT
 private slots:
     void selection() {
-        for (DType t : kDotTypes) {
-            const auto id = uint32_t(t);
-            for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512})
-                QVERIFY(vecDotRowsFn(t, isa) != nullptr);
-            QVERIFY(vecDotRowsFn(t, Isa::Scalar) == kernelTable(KernelVariant::Scalar).rows[id]);
-            QVERIFY(vecDotRowsFn(t) == vecDotRowsFn(t, bestIsa()));
-            // Every type has a rows kernel of its own on each SIMD variant, and the ISA's
-            // variant is the one chosen.
-            for (KernelVariant v : kAllKernelVariants) {
-                if (kernelVariantSupported(v)) QVERIFY(kernelTable(v).rows[id] != nullptr);
-            }
-            for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
-                if (isaSupported(isa))
-                    QVERIFY(vecDotRowsFn(t, isa) == kernelTable(kernelVariantFor(isa)).rows[id]);
-            }
-        }
-        QVERIFY(vecDotRowsFn(DType::IQ4_XS, Isa::Scalar) == nullptr);
-        QVERIFY(vecDotRowsFn(DType::Q8_K, Isa::Avx2) == nullptr); // activation-only
+        VecDotRowsFn (*best)(DType) = &vecDotRowsFn;
+        checkKernelSelection(kDotTypes, &KernelTable::rows, static_cast<VecDotRowsFn (*)(DType, Isa)>(&vecDotRowsFn), best);
     }
 
     void rowsMatchScalar_data() {
@@ -174,7 +143,7 @@ private slots:
                     want[size_t(r)] = scalarDot(n, w.row(r), a.data());
                     tol[size_t(r)] = 2e-6 * magnitude(type, n, w.row(r), a.data()) + 1e-30;
                 }
-                for (const Candidate& k : kernels) {
+                for (const auto& k : kernels) {
                     const bool exact = k.name.endsWith("scalar");
                     std::vector<float> alone(kRows);
                     for (int r = 0; r < kRows; ++r)
@@ -234,7 +203,7 @@ private slots:
         const Matrix w = randomWeights(type, units, 7, rng);
         const Activation a = randomActivation(type, n, 2.0f, 5, 1);
         const VecDotFn scalarDot = kernelTable(KernelVariant::Scalar).dot[uint32_t(type)];
-        for (const Candidate& k : candidates(type)) {
+        for (const auto& k : candidates(type)) {
             std::vector<float> out(7);
             k.fn(n, w.bytes.data(), w.stride, 7, a.data(), out.data());
             for (int r = 0; r < 7; ++r) {

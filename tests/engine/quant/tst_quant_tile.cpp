@@ -5,6 +5,7 @@
 // kernels' chunk boundaries), padded strides and an output with guard values around it.
 #include "quant/kernels.h"
 #include "quant/quant.h"
+#include "kernel_table_test_util.h"
 #include "quant_test_util.h"
 
 #include <QtTest>
@@ -95,24 +96,8 @@ std::vector<int64_t> unitsFor(DType t) {
     return {0, 1, 2, 3, 5, 8};
 }
 
-struct Candidate {
-    QString name;
-    VecDotTileFn fn;
-};
-
-// Each supported variant's own tile, and what vecDotTileFn gives per supported ISA.
-std::vector<Candidate> candidates(DType t) {
-    std::vector<Candidate> out;
-    for (KernelVariant v : kAllKernelVariants) {
-        if (!kernelVariantSupported(v) || !kernelTable(v).tile[uint32_t(t)]) continue;
-        out.push_back(
-            {QString("table %1").arg(kernelVariantName(v)), kernelTable(v).tile[uint32_t(t)]});
-    }
-    for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
-        if (isaSupported(isa))
-            out.push_back({QString("dispatch %1").arg(isaName(isa)), vecDotTileFn(t, isa)});
-    }
-    return out;
+std::vector<KernelCandidate<VecDotTileFn>> candidates(DType t) {
+    return kernelCandidates(t, &KernelTable::tile, &vecDotTileFn);
 }
 
 } // namespace
@@ -121,24 +106,8 @@ class TestQuantTile : public QObject {
     Q_OBJECT
 private slots:
     void selection() {
-        for (DType t : kDotTypes) {
-            const auto id = uint32_t(t);
-            for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512})
-                QVERIFY(vecDotTileFn(t, isa) != nullptr);
-            QVERIFY(vecDotTileFn(t, Isa::Scalar) == kernelTable(KernelVariant::Scalar).tile[id]);
-            QVERIFY(vecDotTileFn(t) == vecDotTileFn(t, bestIsa()));
-            // Every type has a tiled kernel of its own on each SIMD variant, and the ISA's
-            // variant is the one chosen.
-            for (KernelVariant v : kAllKernelVariants) {
-                if (kernelVariantSupported(v)) QVERIFY(kernelTable(v).tile[id] != nullptr);
-            }
-            for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
-                if (isaSupported(isa))
-                    QVERIFY(vecDotTileFn(t, isa) == kernelTable(kernelVariantFor(isa)).tile[id]);
-            }
-        }
-        QVERIFY(vecDotTileFn(DType::IQ4_XS, Isa::Scalar) == nullptr);
-        QVERIFY(vecDotTileFn(DType::Q8_K, Isa::Avx2) == nullptr); // activation-only
+        VecDotTileFn (*best)(DType) = &vecDotTileFn;
+        checkKernelSelection(kDotTypes, &KernelTable::tile, static_cast<VecDotTileFn (*)(DType, Isa)>(&vecDotTileFn), best);
     }
 
     void tileMatchesScalar_data() {
@@ -169,7 +138,7 @@ private slots:
                     tol[i] = 2e-6 * magnitude(type, n, w.row(r), a.row(c)) + 1e-30;
                 }
             }
-            for (const Candidate& k : kernels) {
+            for (const auto& k : kernels) {
                 const bool exact = k.name.endsWith("scalar");
                 std::vector<float> full(want.size(), kGuard);
                 k.fn(n, w.bytes.data(), w.stride, kTileMaxRows, a.bytes.data(), a.stride, kCols,
@@ -234,7 +203,7 @@ private slots:
         const Matrix w = randomWeights(type, units, 21, rng);
         const Matrix a = randomActivations(type, n, 7, 3);
         const VecDotFn scalarDot = kernelTable(KernelVariant::Scalar).dot[uint32_t(type)];
-        for (const Candidate& k : candidates(type)) {
+        for (const auto& k : candidates(type)) {
             std::vector<float> out(21 * 7);
             k.fn(n, w.bytes.data(), w.stride, 21, a.bytes.data(), a.stride, 7, out.data(), 21);
             for (int c = 0; c < 7; ++c) {
