@@ -64,24 +64,29 @@ void mlaAttention(const LayerWeights& l, const HParams& hp, const cpu::RopeConfi
         kMlaBatchFloats / std::max(gatherHead, partHead), 1, nHead));
     resize(s.gather, size_t(group * gatherHead));
     resize(s.part, size_t(group * partHead));
-    for (int h0 = 0; h0 < nHead; h0 += group) {
-        const int h1 = std::min(nHead, h0 + group);
-        s.jobs.clear();
-        for (int h = h0; h < h1; ++h) {
-            float* g = s.gather.data() + (h - h0) * gatherHead;
-            for (int64_t t = 0; t < T; ++t)
-                std::copy_n(s.q.data() + (t * nHead + h) * qRow, nope, g + t * nope);
-            s.jobs.push_back({l.kB.at(h), g, T, s.part.data() + (h - h0) * partHead});
-        }
-        ex.matmuls(s.jobs);
-        for (int h = h0; h < h1; ++h) {
-            for (int64_t t = 0; t < T; ++t) {
-                float* dst = s.qAbs.data() + (t * nHead + h) * cRow;
-                std::copy_n(s.part.data() + (h - h0) * partHead + t * lora, lora, dst);
-                std::copy_n(s.q.data() + (t * nHead + h) * qRow + nope, rd, dst + lora);
+    // One batch of per-head products: head h's input is its rows of `src` (width inW at
+    // offset 0 of each srcRow-wide row), its product goes through `mats`, and `take` gets
+    // [outW, T] per head.
+    auto perHead = [&](const ExpertMats& mats, const float* src, int64_t srcRow, int inW, auto take) {
+        for (int h0 = 0; h0 < nHead; h0 += group) {
+            const int h1 = std::min(nHead, h0 + group);
+            s.jobs.clear();
+            for (int h = h0; h < h1; ++h) {
+                float* g = s.gather.data() + (h - h0) * gatherHead;
+                for (int64_t t = 0; t < T; ++t) std::copy_n(src + (t * nHead + h) * srcRow, inW, g + t * inW);
+                s.jobs.push_back({mats.at(h), g, T, s.part.data() + (h - h0) * partHead});
             }
+            ex.matmuls(s.jobs);
+            for (int h = h0; h < h1; ++h) take(h, s.part.data() + (h - h0) * partHead);
         }
-    }
+    };
+    perHead(l.kB, s.q.data(), qRow, nope, [&](int h, const float* part) {
+        for (int64_t t = 0; t < T; ++t) {
+            float* dst = s.qAbs.data() + (t * nHead + h) * cRow;
+            std::copy_n(part + t * lora, lora, dst);
+            std::copy_n(s.q.data() + (t * nHead + h) * qRow + nope, rd, dst + lora);
+        }
+    });
     // One shared KV head: keys are whole cache rows, values their first kvLora entries.
     cpu::AttentionParams ap;
     ap.nHead = nHead;
@@ -94,22 +99,9 @@ void mlaAttention(const LayerWeights& l, const HParams& hp, const cpu::RopeConfi
     cpu::pagedAttention(s.qAbs.data(), slots.queries.data(), T, pages, s.lat.data(), ap, ex.pool);
     // Decompress per head: o_h = v_b[h] . latent_h -> [nHead * vDim, T], in batches as above.
     resize(s.o, size_t(T * nHead * vd));
-    for (int h0 = 0; h0 < nHead; h0 += group) {
-        const int h1 = std::min(nHead, h0 + group);
-        s.jobs.clear();
-        for (int h = h0; h < h1; ++h) {
-            float* g = s.gather.data() + (h - h0) * gatherHead;
-            for (int64_t t = 0; t < T; ++t)
-                std::copy_n(s.lat.data() + (t * nHead + h) * lora, lora, g + t * lora);
-            s.jobs.push_back({l.vB.at(h), g, T, s.part.data() + (h - h0) * partHead});
-        }
-        ex.matmuls(s.jobs);
-        for (int h = h0; h < h1; ++h) {
-            for (int64_t t = 0; t < T; ++t)
-                std::copy_n(s.part.data() + (h - h0) * partHead + t * vd, vd,
-                            s.o.data() + (t * nHead + h) * vd);
-        }
-    }
+    perHead(l.vB, s.lat.data(), lora, lora, [&](int h, const float* part) {
+        for (int64_t t = 0; t < T; ++t) std::copy_n(part + t * vd, vd, s.o.data() + (t * nHead + h) * vd);
+    });
     ex.matmul(l.wo, s.o.data(), T, out);
 }
 
