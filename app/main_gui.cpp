@@ -12,6 +12,7 @@
 #include "engine_bridge.h"
 #include "history_controller.h"
 #include "history_startup.h"
+#include "language.h"
 #include "main_window.h"
 
 #include <QApplication>
@@ -29,6 +30,24 @@ int main(int argc, char** argv) {
     QCoreApplication::setApplicationVersion(QStringLiteral(DW_VERSION));
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Deepwell"));
     QGuiApplication::setDesktopFileName(QStringLiteral("deepwell"));
+
+    // The language comes first so that --help is translated too: --language en|zh_CN (read
+    // before the parser, which uses it), else the setting View › Language saved.
+    QString language = dw::resolveLanguage(dw::languageSetting(QSettings()));
+    const QStringList rawArgs = app.arguments();
+    for (qsizetype i = 1; i < rawArgs.size(); ++i) {
+        if (rawArgs[i] == QLatin1String("--language") && i + 1 < rawArgs.size())
+            language = rawArgs[i + 1];
+        else if (rawArgs[i].startsWith(QLatin1String("--language=")))
+            language = rawArgs[i].mid(11);
+    }
+    if (!dw::availableLanguages().contains(language)) {
+        std::fprintf(stderr, "deepwell: --language takes one of %s, not '%s'\n",
+                     qPrintable(dw::availableLanguages().join(QLatin1String(", "))),
+                     qPrintable(language));
+        return 2;
+    }
+    dw::installTranslators(&app, language);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QCoreApplication::translate("main", "Local LLM workstation"));
@@ -59,8 +78,12 @@ int main(int argc, char** argv) {
         QCoreApplication::translate(
             "main", "Keep the chat history in FILE instead of the user's data folder."),
         QCoreApplication::translate("main", "FILE"));
+    const QCommandLineOption languageOption(
+        QStringLiteral("language"),
+        QCoreApplication::translate("main", "Show the program in LANG (en or zh_CN) this time."),
+        QCoreApplication::translate("main", "LANG"));
     parser.addOptions(
-        {sendOption, maxTokensOption, ignoreEosOption, longContextOption, historyOption});
+        {languageOption, sendOption, maxTokensOption, ignoreEosOption, longContextOption, historyOption});
     parser.process(app);
     bool maxTokensOk = true;
     const int maxTokens =

@@ -6,7 +6,7 @@
 namespace dw {
 
 namespace {
-QString tr(const char* s) { return QCoreApplication::translate("dw::ChatFormat", s); }
+QString tr(const char* s) { return QCoreApplication::translate("dw", s); }
 } // namespace
 
 QString finishStateText(const ChatEntry& e) {

@@ -42,7 +42,7 @@ template <class F> bool HistoryController::guard(const F& f) {
         return true;
     } catch (const std::exception& e) {
         emit saveFailed(
-            tr("The chat history could not be updated: %1").arg(QString::fromUtf8(e.what())));
+            HistoryController::tr("The chat history could not be updated: %1").arg(QString::fromUtf8(e.what())));
         return false;
     }
 }

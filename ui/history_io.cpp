@@ -12,7 +12,7 @@ namespace dw {
 namespace {
 
 QString tr(const char* s) {
-    return QCoreApplication::translate("dw::HistoryIo", s);
+    return QCoreApplication::translate("dw", s);
 }
 
 // Import files beyond this are refused before reading (a history export is text: even

@@ -10,8 +10,9 @@ namespace dw {
 
 namespace {
 
-QString tr(const char* s, int n = -1) {
-    return QCoreApplication::translate("dw::HistoryStartup", s, nullptr, n);
+// lupdate files tr() calls outside a class under the enclosing namespace, "dw".
+QString tr(const char* s, const char* disambiguation = nullptr, int n = -1) {
+    return QCoreApplication::translate("dw", s, disambiguation, n);
 }
 
 // The report in the user's language; the store's own sentence for anything else it says.
@@ -24,7 +25,7 @@ QString describe(const store::OpenReport& r) {
     if (r.interruptedMessages > 0)
         parts << tr("%n reply(s) were cut off when Deepwell last stopped; the text received "
                     "until then is kept and marked as interrupted.",
-                    r.interruptedMessages);
+                    nullptr, r.interruptedMessages);
     if (parts.isEmpty() && r.outcome == store::OpenReport::Outcome::Opened)
         return toQString(r.message); // e.g. a file system without write-ahead logging
     return parts.join(QLatin1Char(' '));

@@ -6,9 +6,11 @@
 #include "history_controller.h"
 #include "history_panel.h"
 #include "history_startup.h"
+#include "language.h"
 #include "monitor_panel.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
@@ -163,6 +165,32 @@ void MainWindow::buildMenus() {
     for (const auto& [id, d] : m_docks) m_viewMenu->addAction(d->toggleViewAction());
     m_viewMenu->addSeparator();
     m_viewMenu->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
+    m_viewMenu->addSeparator();
+    buildLanguageMenu(m_viewMenu->addMenu(tr("&Language")));
+}
+
+// View › Language: the choice is saved under "ui/language" and used at the next start (the
+// windows build their texts once). Language names are written in their own language.
+void MainWindow::buildLanguageMenu(QMenu* menu) {
+    auto* group = new QActionGroup(menu);
+    const QString current = languageSetting(*m_settings);
+    const std::pair<QString, QString> choices[] = {
+        {QStringLiteral("system"), tr("System Default")},
+        {QStringLiteral("en"), QStringLiteral("English")},
+        {QStringLiteral("zh_CN"), QStringLiteral("简体中文")}};
+    for (const auto& [code, name] : choices) {
+        QAction* a = menu->addAction(name);
+        a->setObjectName(QStringLiteral("language_") + code);
+        a->setCheckable(true);
+        a->setChecked(code == current);
+        group->addAction(a);
+        connect(a, &QAction::triggered, this, [this, code] {
+            if (languageSetting(*m_settings) == code) return;
+            m_settings->setValue(QLatin1String(kLanguageKey), code);
+            m_settings->sync();
+            statusBar()->showMessage(tr("The new language takes effect after Deepwell restarts."));
+        });
+    }
 }
 
 void MainWindow::onModelLoaded(const ModelInfo& info) {

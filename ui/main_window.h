@@ -12,6 +12,7 @@
 #include <QMainWindow>
 
 class QLabel;
+class QMenu;
 class QProgressBar;
 class QSettings;
 class QStackedWidget;
@@ -86,6 +87,7 @@ protected:
 private:
     QDockWidget* addPanel(PanelId id, const QString& title, QWidget* widget, Qt::DockWidgetArea area);
     void buildMenus();
+    void buildLanguageMenu(QMenu* menu);
     void buildHistory(HistoryStartup* startup);
     void chooseModelFile();
     void onModelLoaded(const ModelInfo& info);
