@@ -1,6 +1,7 @@
 // Architecture names, spec validation (every field named with its value and limit) and the
-// llama-quantize type fallback.
+// storage type of a row length (the quantizer's fallback rule).
 #include "deepwell/error.h"
+#include "quant/model_quantizer.h"
 #include "synth/synth_internal.h"
 
 #include <cmath>
@@ -210,46 +211,7 @@ void validate(const SynthSpec& s) {
     for (const detail::TensorPlan& t : detail::planTensors(s)) (void)detail::tensorType(s, t);
 }
 
-DType storageType(DType wanted, int64_t ne0, bool isOutput) {
-    const auto& tr = dtypeTraits(wanted);
-    if (!tr.quantized || ne0 % tr.blockSize == 0) return wanted;
-    DType fb = DType::F16;
-    if (isOutput) {
-        fb = DType::Q8_0;
-    } else {
-        switch (wanted) {
-        case DType::Q4_K:
-            fb = DType::Q5_0;
-            break;
-        case DType::Q5_K:
-            fb = DType::Q5_1;
-            break;
-        case DType::Q6_K:
-            fb = DType::Q8_0;
-            break;
-        case DType::IQ4_XS:
-        case DType::IQ3_XXS:
-        case DType::IQ3_S:
-        case DType::IQ2_XXS:
-        case DType::IQ2_XS:
-        case DType::IQ2_S:
-        case DType::IQ1_S:
-        case DType::IQ1_M:
-            fb = DType::IQ4_NL;
-            break;
-        case DType::Q2_K:
-        case DType::Q3_K:
-        case DType::TQ1_0:
-        case DType::TQ2_0:
-        case DType::Q2_0:
-            fb = DType::Q4_0;
-            break;
-        default:
-            fb = DType::F16;
-            break;
-        }
-    }
-    return ne0 % dtypeTraits(fb).blockSize == 0 ? fb : DType::F16;
-}
+// The quantizer's own rule (the same fallbacks `deepwell-cli quantize` applies).
+DType storageType(DType wanted, int64_t ne0, bool isOutput) { return quant::fallbackType(wanted, ne0, isOutput); }
 
 } // namespace dw::synth
