@@ -188,9 +188,11 @@ void pagedAttention(const float* q, const PagedQuery* queries, int64_t nTokens, 
             UnitAttention ua(q, queries, kv, p);
             std::vector<int64_t> rows;
             std::vector<float> parts;
+            int64_t rowsToken = -1;
             for (int64_t u = u0; u < u1; ++u) {
                 const int64_t t = u / p.nHeadKv;
-                attendedRows(queries[t], p.window, B, rows);
+                if (t != rowsToken) attendedRows(queries[t], p.window, B, rows); // once per token
+                rowsToken = t;
                 parts.resize(size_t(segs[size_t(t)] * partFloats));
                 for (int64_t sg = 0; sg < segs[size_t(t)]; ++sg) ua.segment(u, sg, rows, parts.data() + sg * partFloats);
                 ua.merge(u, parts.data(), segs[size_t(t)], out);
