@@ -294,10 +294,11 @@ void Engine::Impl::publishStats() {
     for (const auto& seq : m_running)
         m_local.kvPerRequest.push_back({seq.id, seq.table.heldBlocks(), seq.table.nTokens()});
     m_activations.resize(m_forward->scratchBytes() + uint64_t(m_logits.capacity() * sizeof(float)));
-    auto counts = m_forward->expertCounts(); // MoE models: a few thousand counters
+    std::vector<std::vector<uint64_t>> counts;
+    if (model->hparams().moe.nExpert > 0) counts = m_forward->expertCounts(); // a few thousand counters
     std::lock_guard<std::mutex> lock(m_statsMutex);
     m_stats = m_local;
-    m_expertCounts = std::move(counts);
+    if (model->hparams().moe.nExpert > 0) m_expertCounts = std::move(counts);
 }
 
 } // namespace dw
