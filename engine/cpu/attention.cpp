@@ -1,11 +1,13 @@
 #include "cpu/attention.h"
 
 #include "core/thread_pool.h"
+#include "cpu/fast_math.h"
 #include "deepwell/error.h"
 #include "quant/quant.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 namespace dw::cpu {
@@ -68,6 +70,97 @@ int64_t attendedCount(const PagedQuery& qi, int window, int64_t B) {
     return n;
 }
 
+// The value sums of a segment: o_c[d] = sum_j p_c[j] v_j[d] for the NC query heads c of a
+// call, keys j < n (v_j at v + rows[j] * vStride), d < dV. The keys are taken eight at a
+// time: their value rows are read front to back side by side (streams the prefetchers
+// follow), each 8-float piece of a row loaded once for all NC heads, whose sums for that
+// piece stay in registers over the eight keys. GCC vector extensions, lowered to the
+// instruction set of the variant that runs (AVX-512, AVX2 + FMA, or the baseline SSE2).
+using Float8 = float __attribute__((vector_size(32)));
+constexpr int kValueKeys = 8;
+
+template <int NC>
+[[gnu::always_inline]] inline void valueSumsOf(const float* p, int64_t pStride, const float* v,
+                                               const int64_t* rows, int64_t vStride, int64_t n,
+                                               int64_t dV, float* o, int64_t oStride) {
+    for (int c = 0; c < NC; ++c) std::fill(o + c * oStride, o + c * oStride + dV, 0.0f);
+    for (int64_t j0 = 0; j0 < n; j0 += kValueKeys) {
+        const int m = int(std::min<int64_t>(kValueKeys, n - j0));
+        const float* vr[kValueKeys];
+        float w[kValueKeys][NC];
+        for (int i = 0; i < m; ++i) {
+            vr[i] = v + rows[j0 + i] * vStride;
+            for (int c = 0; c < NC; ++c) w[i][c] = p[c * pStride + j0 + i];
+        }
+        int64_t d0 = 0;
+        for (; d0 + 8 <= dV; d0 += 8) {
+            Float8 acc[NC];
+            for (int c = 0; c < NC; ++c) std::memcpy(&acc[c], o + c * oStride + d0, sizeof(Float8));
+            for (int i = 0; i < m; ++i) {
+                Float8 x;
+                std::memcpy(&x, vr[i] + d0, sizeof x);
+                for (int c = 0; c < NC; ++c) acc[c] += w[i][c] * x;
+            }
+            for (int c = 0; c < NC; ++c) std::memcpy(o + c * oStride + d0, &acc[c], sizeof(Float8));
+        }
+        for (; d0 < dV; ++d0) // head dims that are not a multiple of 8
+            for (int i = 0; i < m; ++i)
+                for (int c = 0; c < NC; ++c) o[c * oStride + d0] += w[i][c] * vr[i][d0];
+    }
+}
+
+// Every head of a unit, four at a time.
+[[gnu::always_inline]] inline void valueSumsAll(int nHeads, const float* p, int64_t pStride,
+                                                const float* v, const int64_t* rows, int64_t vStride,
+                                                int64_t n, int64_t dV, float* o, int64_t oStride) {
+    for (int c0 = 0; c0 < nHeads; c0 += 4) {
+        const float* pc = p + c0 * pStride;
+        float* oc = o + c0 * oStride;
+        switch (std::min(4, nHeads - c0)) {
+        case 4: valueSumsOf<4>(pc, pStride, v, rows, vStride, n, dV, oc, oStride); break;
+        case 3: valueSumsOf<3>(pc, pStride, v, rows, vStride, n, dV, oc, oStride); break;
+        case 2: valueSumsOf<2>(pc, pStride, v, rows, vStride, n, dV, oc, oStride); break;
+        default: valueSumsOf<1>(pc, pStride, v, rows, vStride, n, dV, oc, oStride); break;
+        }
+    }
+}
+
+using ValueSumsFn = void (*)(int, const float*, int64_t, const float*, const int64_t*, int64_t,
+                             int64_t, int64_t, float*, int64_t);
+
+// The same code compiled for each instruction set that quant::Isa names; picked through
+// quant::bestIsa() (so DEEPWELL_ISA lowers it, as for the matrix kernels). Not GCC's
+// target_clones: its ifunc resolver runs before a sanitizer's runtime is set up.
+void valueSumsBase(int nHeads, const float* p, int64_t pStride, const float* v, const int64_t* rows,
+                   int64_t vStride, int64_t n, int64_t dV, float* o, int64_t oStride) {
+    valueSumsAll(nHeads, p, pStride, v, rows, vStride, n, dV, o, oStride);
+}
+#if defined(__x86_64__)
+[[gnu::target("avx2,fma")]] void valueSumsAvx2(int nHeads, const float* p, int64_t pStride,
+                                               const float* v, const int64_t* rows, int64_t vStride,
+                                               int64_t n, int64_t dV, float* o, int64_t oStride) {
+    valueSumsAll(nHeads, p, pStride, v, rows, vStride, n, dV, o, oStride);
+}
+[[gnu::target("avx512f,avx512vl,avx2,fma")]] void valueSumsAvx512(int nHeads, const float* p,
+                                                                  int64_t pStride, const float* v,
+                                                                  const int64_t* rows, int64_t vStride,
+                                                                  int64_t n, int64_t dV, float* o,
+                                                                  int64_t oStride) {
+    valueSumsAll(nHeads, p, pStride, v, rows, vStride, n, dV, o, oStride);
+}
+#endif
+
+ValueSumsFn valueSumsFn() {
+#if defined(__x86_64__)
+    switch (quant::bestIsa()) {
+    case quant::Isa::Avx512: return valueSumsAvx512;
+    case quant::Isa::Avx2: return valueSumsAvx2;
+    case quant::Isa::Scalar: break;
+    }
+#endif
+    return valueSumsBase;
+}
+
 } // namespace
 
 // A (token, KV head) unit: the query heads that share the KV head (the GQA group, all nHead
@@ -82,7 +175,7 @@ class UnitAttention {
 public:
     UnitAttention(const float* q, const PagedQuery* queries, const KvPages& kv, const AttentionParams& p)
         : m_q(q), m_queries(queries), m_kv(kv), m_p(p), m_group(p.nHead / p.nHeadKv),
-          m_partStride(2 + p.headDimV) {}
+          m_partStride(2 + p.headDimV), m_valueSums(valueSumsFn()) {}
 
     int64_t partFloats() const { return m_group * m_partStride; }
 
@@ -105,7 +198,6 @@ public:
                  m_group, m_scores.data() + j0, size_t(n));
             j0 += m;
         }
-        const int64_t dV = m_p.headDimV;
         for (int c = 0; c < m_group; ++c) {
             float* s = m_scores.data() + size_t(c) * size_t(n);
             float maxs = -INFINITY;
@@ -117,20 +209,15 @@ public:
             }
             float sum = 0.0f;
             for (int64_t j = 0; j < n; ++j) {
-                s[j] = std::exp(s[j] - maxs);
+                s[j] = expNonPositive(s[j] - maxs);
                 sum += s[j];
             }
             float* pc = part + c * m_partStride;
             pc[0] = maxs;
             pc[1] = sum;
-            float* o = pc + 2;
-            std::fill(o, o + dV, 0.0f);
-            for (int64_t j = 0; j < n; ++j) {
-                const float w = s[j];
-                const float* vv = m_kv.v + rows[size_t(k0 + j)] * m_kv.vStride + int64_t(kvh) * dV;
-                for (int64_t d = 0; d < dV; ++d) o[d] += w * vv[d];
-            }
         }
+        m_valueSums(m_group, m_scores.data(), n, m_kv.v + int64_t(kvh) * m_p.headDimV, rows.data() + k0,
+                  m_kv.vStride, n, m_p.headDimV, part + 2, m_partStride);
     }
 
     // out for unit u from its nSeg segment parts (consecutive, partFloats() each):
@@ -147,7 +234,7 @@ public:
             float L = 0.0f;
             for (int64_t sg = 0; sg < nSeg; ++sg) {
                 const float* pc = parts + sg * partFloats() + c * m_partStride;
-                const float w = std::exp(pc[0] - M);
+                const float w = expNonPositive(pc[0] - M);
                 L += w * pc[1];
                 for (int64_t d = 0; d < dV; ++d) o[d] += w * pc[2 + d];
             }
@@ -163,6 +250,7 @@ private:
     const AttentionParams& m_p;
     int m_group;
     int64_t m_partStride;
+    ValueSumsFn m_valueSums;
     std::vector<float> m_scores; // [group][keys of the segment]
 };
 

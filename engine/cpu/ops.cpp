@@ -1,7 +1,8 @@
-// Element-wise and per-row CPU kernels (see ops.h). Plain loops the compiler vectorises;
-// these are not where decode time goes (the matrix products are).
+// Element-wise and per-row CPU kernels (see ops.h). Plain loops the compiler vectorises
+// (exp and tanh from cpu/fast_math.h, not libm's per-element calls).
 #include "cpu/ops.h"
 
+#include "cpu/fast_math.h"
 #include "deepwell/error.h"
 
 #include <algorithm>
@@ -74,20 +75,39 @@ void rope(float* x, int nHeads, int headDim, int64_t pos, const RopeConfig& cfg)
     }
 }
 
-float gelu(float x) {
+namespace {
+
+// tanh(y) = sign(y) (1 - e) / (1 + e), e = exp(-2|y|) in (0, 1]: no overflow for any y.
+inline float tanhFast(float y) {
+    const float e = expNonPositive(-2.0f * std::fabs(y));
+    const float t = (1.0f - e) / (1.0f + e);
+    return std::copysign(t, y);
+}
+
+// x * sigmoid(x) = x / (1 + exp(-x)), with exp of a non-positive argument on both sides.
+inline float silu(float x) {
+    const float e = expNonPositive(-std::fabs(x));
+    const float xe = x * e;
+    return (x >= 0.0f ? x : xe) / (1.0f + e);
+}
+
+inline float geluTanh(float x) {
     constexpr float kSqrt2OverPi = 0.79788456080286535588f;
-    return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + 0.044715f * x * x)));
+    return 0.5f * x * (1.0f + tanhFast(kSqrt2OverPi * x * (1.0f + 0.044715f * x * x)));
+}
+
+} // namespace
+
+float gelu(float x) {
+    return geluTanh(x);
 }
 
 void swiglu(const float* gate, const float* up, float* out, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) {
-        const float g = gate[i];
-        out[i] = g / (1.0f + std::exp(-g)) * up[i];
-    }
+    for (int64_t i = 0; i < n; ++i) out[i] = silu(gate[i]) * up[i];
 }
 
 void geglu(const float* gate, const float* up, float* out, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) out[i] = gelu(gate[i]) * up[i];
+    for (int64_t i = 0; i < n; ++i) out[i] = geluTanh(gate[i]) * up[i];
 }
 
 void softmax(float* x, int64_t n) {
