@@ -33,6 +33,7 @@ namespace {
 // small and many, the multi-row kernels were faster up to 8 tokens (the DeepSeek-V2-Lite
 // preset at Q4_K_M, 2 threads: 4 sequences 279 -> 303 tokens/s, 8 sequences 301 -> 325).
 constexpr int64_t kMinTileTokens = 9;
+static_assert(kMinTileTokens - 1 <= quant::kRowsMax, "VecDotRowsTokensFn takes at most kRowsMax tokens");
 // Tokens per tiled call: bounds the activation bytes a call sweeps (256 rows of Q8_K for
 // k = 2048: 600 KB) while the panel is decoded once per 256 tokens.
 constexpr int64_t kTokenBlock = 256;
@@ -115,12 +116,19 @@ void quantizeInputs(const MatmulJob* jobs, size_t nJobs, ThreadPool& pool, Matmu
 }
 
 // Rows r0..r1 of a decode job: kRowsMax rows per kernel call, every token per call group
-// (so that with 2-3 tokens the weights of a group are read from memory once).
+// (so that with 2-3 tokens the weights of a group are read from memory once); one call for
+// all tokens where the type has a VecDotRowsTokensFn (same results, weights unpacked once).
 void rowsProduct(const MatmulJob& j, const uint8_t* act, int64_t r0, int64_t r1) {
     const quant::VecDotRowsFn rows = quant::vecDotRowsFn(j.w.type);
+    const quant::VecDotRowsTokensFn rowsTokens = quant::vecDotRowsTokensFn(j.w.type);
     const size_t actRow = rowBytes(quant::vecDotType(j.w.type), j.w.k);
     for (int64_t rb = r0; rb < r1; rb += quant::kRowsMax) {
         const int nr = int(std::min<int64_t>(quant::kRowsMax, r1 - rb));
+        if (rowsTokens && j.nTokens > 1) { // weights unpacked once for all tokens
+            rowsTokens(j.w.k, j.w.data + size_t(rb) * j.w.rowStride, j.w.rowStride, nr, act, actRow,
+                       int(j.nTokens), j.y + rb, size_t(j.w.n));
+            continue;
+        }
         for (int64_t t = 0; t < j.nTokens; ++t)
             rows(j.w.k, j.w.data + size_t(rb) * j.w.rowStride, j.w.rowStride, nr,
                  act + size_t(t) * actRow, j.y + t * j.w.n + rb);

@@ -302,4 +302,26 @@ VecDotRowsFn vecDotRowsFn(DType weightType) {
     return id < kDTypeIdCount ? table[id] : nullptr;
 }
 
+VecDotRowsTokensFn vecDotRowsTokensFn(DType weightType, Isa isa) {
+    const auto id = static_cast<uint32_t>(weightType);
+    if (id >= kDTypeIdCount || vecDotRowsFn(weightType, isa) == nullptr) return nullptr;
+    while (!isaSupported(isa)) isa = static_cast<Isa>(static_cast<int>(isa) - 1);
+    // Only the variant vecDotRowsFn would use: the result must equal its, bit for bit.
+    const KernelVariant v = kernelVariantFor(isa);
+    if (isa == Isa::Scalar || !kernelVariantSupported(v) || kernelTable(v).rows[id] != vecDotRowsFn(weightType, isa))
+        return nullptr;
+    return kernelTable(v).rowsTokens[id];
+}
+
+VecDotRowsTokensFn vecDotRowsTokensFn(DType weightType) {
+    static const auto table = [] {
+        std::array<VecDotRowsTokensFn, kDTypeIdCount> t{};
+        for (uint32_t id = 0; id < kDTypeIdCount; ++id)
+            t[id] = vecDotRowsTokensFn(static_cast<DType>(id), bestIsa());
+        return t;
+    }();
+    const auto id = static_cast<uint32_t>(weightType);
+    return id < kDTypeIdCount ? table[id] : nullptr;
+}
+
 } // namespace dw::quant

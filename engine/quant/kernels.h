@@ -20,6 +20,7 @@ struct KernelTable {
     VecDotFn dot[kDTypeIdCount];      // by weight type id; nullptr: not specialised here
     VecDotTileFn tile[kDTypeIdCount]; // likewise (vecDotTileFn then loops vecDotFn's kernel)
     VecDotRowsFn rows[kDTypeIdCount]; // likewise (vecDotRowsFn then loops vecDotFn's kernel)
+    VecDotRowsTokensFn rowsTokens[kDTypeIdCount]; // likewise (vecDotRowsTokensFn: nullptr)
     QuantizeActFn quantizeQ8_0;
     QuantizeActFn quantizeQ8_1;
     QuantizeActFn quantizeQ8_K;

@@ -80,4 +80,15 @@ VecDotRowsFn vecDotRowsFn(DType weightType, Isa isa);
 // For bestIsa(), looked up once per type (matmul asks for every piece of every product).
 VecDotRowsFn vecDotRowsFn(DType weightType);
 
+// The multi-row kernel for several tokens (batched decode): nRows (1..kRowsMax) rows times
+// nTokens (1..kRowsMax) activation rows aStride bytes apart,
+//   out[t * outStride + r] = the VecDotRowsFn result of row r against token t,
+// bit for bit; each weight block is unpacked once for all tokens instead of once per token.
+// Only where specialised: nullptr otherwise (then call the VecDotRowsFn per token).
+using VecDotRowsTokensFn = void (*)(int64_t n, const void* w, size_t wStride, int nRows,
+                                    const void* a, size_t aStride, int nTokens, float* out,
+                                    size_t outStride);
+VecDotRowsTokensFn vecDotRowsTokensFn(DType weightType, Isa isa);
+VecDotRowsTokensFn vecDotRowsTokensFn(DType weightType); // bestIsa(), looked up once
+
 } // namespace dw::quant

@@ -33,15 +33,56 @@ template <int R> inline void storeRowSums512(const __m512 (&acc)[R], float* out)
     storeRowSums<R>(folded, out, nullptr);
 }
 
+// storeRowSums512 for a run-time count of rows (1..8): the same sums, bit for bit (every row
+// is reduced by the same tree whatever the other slots hold).
+inline void storeRowSumsN(const __m512* acc, int nRows, float* out) {
+    __m512 all[8];
+    for (int r = 0; r < 8; ++r) all[r] = r < nRows ? acc[r] : _mm512_setzero_ps();
+    float sums[8];
+    storeRowSums512<8>(all, sums);
+    for (int r = 0; r < nRows; ++r) out[r] = sums[r];
+}
+
 // (a & b) | c in one vpternlog.
 inline __m512i andOr(__m512i a, __m512i b, __m512i c) {
     return _mm512_ternarylogic_epi64(a, b, c, 0xea);
 }
 
-template <class Block, bool kFive> struct RowsQ45KAvx512 {
-    template <int R>
-    static void run(int64_t n, const uint8_t* w, size_t stride, const void* av, float* out) {
-        const auto* a = static_cast<const BlockQ8_K*>(av);
+// Q4_K / Q5_K against Q8_K, split into what belongs to a weight block (unpacked once) and
+// what belongs to an activation block (permuted once), so that the kernel over R rows and
+// one token and the kernel over one row and T tokens share the arithmetic, and their
+// results are bit-identical.
+template <class Block, bool kFive> struct Q45KAvx512 {
+    // An activation super-block: the quants in the order the weight nibbles come out of a
+    // 64-byte load (elements 128h + (0..31, 64..95) in lo[h], + (32..63, 96..127) in hi[h]).
+    struct Act {
+        __m512i lo[2], hi[2];
+        __m256i bsums;
+        __m128 da;
+    };
+    // A weight super-block: its quants as bytes (lo/hi nibbles of both halves), the 16-bit
+    // scale of each quant pair's sub-block, the mins widened for bsums, and [d, dmin].
+    struct Weights {
+        __m512i q[4]; // lo half 0, hi half 0, lo half 1, hi half 1
+        __m512i sc[4];
+        __m256i mins16;
+        __m128 dm;
+    };
+
+    static Act act(const BlockQ8_K& a) {
+        Act r;
+        for (int h = 0; h < 2; ++h) {
+            const __m512i x0 = loadU512(a.qs + 128 * h);
+            const __m512i x1 = loadU512(a.qs + 128 * h + 64);
+            r.lo[h] = _mm512_shuffle_i64x2(x0, x1, 0x44);
+            r.hi[h] = _mm512_shuffle_i64x2(x0, x1, 0xee);
+        }
+        r.bsums = loadU256(a.bsums);
+        r.da = _mm_set1_ps(a.d);
+        return r;
+    }
+
+    static Weights weights(const Block& b) {
         // A 64-byte load of qs[64h..] gives, in its low nibbles, sub-blocks 4h (bytes 0-31)
         // and 4h+2 (32-63); in its high nibbles 4h+1 and 4h+3.
         const __m512i pickLo[2] = {pickPerLane(0, 0, 2, 2), pickPerLane(4, 4, 6, 6)};
@@ -49,57 +90,107 @@ template <class Block, bool kFive> struct RowsQ45KAvx512 {
         const __m512i bitLo[2] = {bitSelect(0, 2), bitSelect(4, 6)};
         const __m512i bitHi[2] = {bitSelect(1, 3), bitSelect(5, 7)};
         const __m512i nibble = bytes512(0x0f);
+        Weights w;
+        uint64_t sc, mn;
+        unpackScalesMinsK(b.scales, sc, mn);
+        const __m128i m8 = _mm_cvtsi64_si128(int64_t(mn));
+        w.mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+        const __m512i sc16 = scales16x4Unsigned(sc);
+        __m512i qh = _mm512_setzero_si512();
+        if constexpr (kFive) qh = broadcast256(b.qh);
+        for (int h = 0; h < 2; ++h) {
+            const __m512i q = inRegister(loadU512(b.qs + 64 * h));
+            __m512i lo = _mm512_and_si512(q, nibble);
+            __m512i hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), nibble);
+            if constexpr (kFive) {
+                lo = _mm512_mask_add_epi8(lo, _mm512_test_epi8_mask(qh, bitLo[h]), lo, bytes512(16));
+                hi = _mm512_mask_add_epi8(hi, _mm512_test_epi8_mask(qh, bitHi[h]), hi, bytes512(16));
+            }
+            w.q[2 * h] = lo;
+            w.q[2 * h + 1] = hi;
+            w.sc[2 * h] = _mm512_shuffle_epi8(sc16, pickLo[h]);
+            w.sc[2 * h + 1] = _mm512_shuffle_epi8(sc16, pickHi[h]);
+        }
+        uint32_t both;
+        std::memcpy(&both, &b.d, 4); // d, then dmin
+        w.dm = _mm_cvtph_ps(_mm_cvtsi32_si128(int(both)));
+        return w;
+    }
+
+    // acc += the block's dot product, spread over the lanes.
+    static __m512 accumulate(const Weights& w, const Act& a, __m512 acc) {
+        __m512i sumi = _mm512_setzero_si512();
+        for (int h = 0; h < 2; ++h) {
+            sumi = dpwssd(sumi, _mm512_maddubs_epi16(w.q[2 * h], a.lo[h]), w.sc[2 * h]);
+            sumi = dpwssd(sumi, _mm512_maddubs_epi16(w.q[2 * h + 1], a.hi[h]), w.sc[2 * h + 1]);
+        }
+        const __m256i mins = _mm256_madd_epi16(a.bsums, w.mins16);
+        const __m128 f = _mm_mul_ps(w.dm, a.da);
+        const __m512 d = _mm512_broadcastss_ps(f);
+        const __m512 dmin = _mm512_broadcastss_ps(_mm_movehdup_ps(f));
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), d, acc);
+        return _mm512_fnmadd_ps(_mm512_zextps256_ps512(_mm256_cvtepi32_ps(mins)), dmin, acc);
+    }
+};
+
+template <class Block, bool kFive> struct RowsQ45KAvx512 {
+    using K = Q45KAvx512<Block, kFive>;
+    template <int R>
+    static void run(int64_t n, const uint8_t* w, size_t stride, const void* av, float* out) {
+        const auto* a = static_cast<const BlockQ8_K*>(av);
         const int64_t nb = n / kQkK;
         const RowPrefetch prefetch(w, R, stride, nb);
         __m512 acc[R] = {};
         for (int64_t i = 0; i < nb; ++i) {
             prefetch.step(i);
-            __m512i aLo[2], aHi[2]; // elements 128h + (0..31, 64..95) and + (32..63, 96..127)
-            for (int h = 0; h < 2; ++h) {
-                const __m512i x0 = loadU512(a[i].qs + 128 * h);
-                const __m512i x1 = loadU512(a[i].qs + 128 * h + 64);
-                aLo[h] = _mm512_shuffle_i64x2(x0, x1, 0x44);
-                aHi[h] = _mm512_shuffle_i64x2(x0, x1, 0xee);
-            }
-            const __m256i bsums = loadU256(a[i].bsums);
-            const __m128 da = _mm_set1_ps(a[i].d);
+            const typename K::Act ai = K::act(a[i]);
             const uint8_t* col = w + size_t(i) * sizeof(Block);
-            for (int r = 0; r < R; ++r) {
-                const Block& b = *reinterpret_cast<const Block*>(col + size_t(r) * stride);
-                uint64_t sc, mn;
-                unpackScalesMinsK(b.scales, sc, mn);
-                const __m128i m8 = _mm_cvtsi64_si128(int64_t(mn));
-                const __m256i mins =
-                    _mm256_madd_epi16(bsums, _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8)));
-                const __m512i sc16 = scales16x4Unsigned(sc);
-                __m512i qh = _mm512_setzero_si512();
-                if constexpr (kFive) qh = broadcast256(b.qh);
-                __m512i sumi = _mm512_setzero_si512();
-                for (int h = 0; h < 2; ++h) {
-                    const __m512i q = inRegister(loadU512(b.qs + 64 * h));
-                    __m512i lo = _mm512_and_si512(q, nibble);
-                    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), nibble);
-                    if constexpr (kFive) {
-                        lo = _mm512_mask_add_epi8(lo, _mm512_test_epi8_mask(qh, bitLo[h]), lo,
-                                                  bytes512(16));
-                        hi = _mm512_mask_add_epi8(hi, _mm512_test_epi8_mask(qh, bitHi[h]), hi,
-                                                  bytes512(16));
-                    }
-                    sumi = dpwssd(sumi, _mm512_maddubs_epi16(lo, aLo[h]),
-                                  _mm512_shuffle_epi8(sc16, pickLo[h]));
-                    sumi = dpwssd(sumi, _mm512_maddubs_epi16(hi, aHi[h]),
-                                  _mm512_shuffle_epi8(sc16, pickHi[h]));
-                }
-                __m512 d, dmin;
-                blockScales(&b.d, da, d, dmin);
-                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), d, acc[r]);
-                acc[r] = _mm512_fnmadd_ps(_mm512_zextps256_ps512(_mm256_cvtepi32_ps(mins)), dmin,
-                                          acc[r]);
-            }
+            for (int r = 0; r < R; ++r)
+                acc[r] = K::accumulate(K::weights(*reinterpret_cast<const Block*>(col + size_t(r) * stride)),
+                                       ai, acc[r]);
         }
         storeRowSums512<R>(acc, out);
     }
 };
+
+// VecDotRowsTokensFn of Q4_K / Q5_K: each weight block is unpacked once per row and used for
+// every token; per token the arithmetic of RowsQ45KAvx512 with R = 1. The tokens'
+// accumulators of a row stay in registers over the row; the activation blocks are permuted
+// once per call into a buffer that stays in L1 (kTokensActBlocks super-blocks per token at a
+// time).
+template <class Block, bool kFive>
+void rowsTokensQ45K(int64_t n, const void* wv, size_t stride, int nRows, const void* av,
+                    size_t aStride, int nTokens, float* out, size_t outStride) {
+    using K = Q45KAvx512<Block, kFive>;
+    constexpr int kTokensActBlocks = 8;
+    const auto* w = static_cast<const uint8_t*>(wv);
+    const int64_t nb = n / kQkK;
+    __m512 acc[kRowsMax][kRowsMax];
+    for (int r = 0; r < nRows; ++r)
+        for (int t = 0; t < nTokens; ++t) acc[r][t] = _mm512_setzero_ps();
+    typename K::Act acts[kTokensActBlocks][kRowsMax];
+    for (int64_t i0 = 0; i0 < nb; i0 += kTokensActBlocks) {
+        const int64_t i1 = std::min(nb, i0 + kTokensActBlocks);
+        for (int t = 0; t < nTokens; ++t) {
+            const auto* a = reinterpret_cast<const BlockQ8_K*>(static_cast<const uint8_t*>(av) + size_t(t) * aStride);
+            for (int64_t i = i0; i < i1; ++i) acts[i - i0][t] = K::act(a[i]);
+        }
+        for (int r = 0; r < nRows; ++r) {
+            const uint8_t* row = w + size_t(r) * stride;
+            for (int64_t i = i0; i < i1; ++i) {
+                const typename K::Weights wb = K::weights(*reinterpret_cast<const Block*>(row + size_t(i) * sizeof(Block)));
+                for (int t = 0; t < nTokens; ++t) acc[r][t] = K::accumulate(wb, acts[i - i0][t], acc[r][t]);
+            }
+        }
+    }
+    for (int t = 0; t < nTokens; ++t) {
+        __m512 col[kRowsMax];
+        for (int r = 0; r < nRows; ++r) col[r] = acc[r][t];
+        float sums[kRowsMax];
+        storeRowSumsN(col, nRows, sums);
+        for (int r = 0; r < nRows; ++r) out[size_t(t) * outStride + size_t(r)] = sums[r];
+    }
+}
 
 struct RowsQ6KAvx512 {
     template <int R>
@@ -234,6 +325,8 @@ inline void addKQuantRowKernelsAvx512(KernelTable& t) {
     t.rows[uint32_t(DType::Q4_K)] = rowsK512<RowsQ45KAvx512<BlockQ4_K, false>>;
     t.rows[uint32_t(DType::Q5_K)] = rowsK512<RowsQ45KAvx512<BlockQ5_K, true>>;
     t.rows[uint32_t(DType::Q6_K)] = rowsK512<RowsQ6KAvx512>;
+    t.rowsTokens[uint32_t(DType::Q4_K)] = rowsTokensQ45K<BlockQ4_K, false>;
+    t.rowsTokens[uint32_t(DType::Q5_K)] = rowsTokensQ45K<BlockQ5_K, true>;
 }
 
 } // namespace

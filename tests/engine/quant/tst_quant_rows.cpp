@@ -218,6 +218,69 @@ private slots:
             }
         }
     }
+
+    // The several-token kernels (VecDotRowsTokensFn) of every variant the CPU supports, and
+    // the one vecDotRowsTokensFn picks: every row count and token count 1..kRowsMax, tokens
+    // at an odd stride, lengths from none to 18 super-blocks (more than one buffered group
+    // of activation blocks), an all-zero token among them. Each output must be the bits the
+    // same variant's VecDotRowsFn gives that row and token, and nothing outside the outputs
+    // may be written. (Batched decode must not change a sequence's numbers.)
+    void rowsTokensMatchRows() {
+        int checked = 0;
+        for (DType type : kDotTypes) {
+            for (KernelVariant v : kAllKernelVariants) {
+                if (!kernelVariantSupported(v) || !kernelTable(v).rowsTokens[uint32_t(type)]) continue;
+                const VecDotRowsTokensFn multi = kernelTable(v).rowsTokens[uint32_t(type)];
+                const VecDotRowsFn rows = kernelTable(v).rows[uint32_t(type)];
+                QVERIFY2(rows, "a variant with a several-token kernel must have the rows kernel");
+                std::mt19937 rng(uint32_t(type) * 31u + uint32_t(v));
+                for (int64_t units : {0, 1, 3, 8, 9, 18}) {
+                    const int64_t n = units * dtypeTraits(type).blockSize;
+                    const Matrix w = randomWeights(type, units, kRowsMax, rng);
+                    const size_t actRow = rowBytes(vecDotType(type), n) + 40; // odd stride
+                    std::vector<uint8_t> acts(actRow * kRowsMax + 8, 0);
+                    for (int t = 0; t < kRowsMax; ++t) {
+                        const float sigma = t == 3 ? 0.0f : 0.5f + float(t);
+                        const Activation a = randomActivation(type, n, sigma, uint32_t(n + 17 * t), 0);
+                        std::memcpy(acts.data() + 3 + size_t(t) * actRow, a.data(), rowBytes(vecDotType(type), n));
+                    }
+                    const uint8_t* a0 = acts.data() + 3;
+                    for (int nRows = 1; nRows <= kRowsMax; ++nRows)
+                        for (int nTokens = 1; nTokens <= kRowsMax; ++nTokens) {
+                            const size_t outStride = size_t(nRows) + 3;
+                            std::vector<float> out(outStride * size_t(nTokens) + 2, kGuard);
+                            multi(n, w.row(0), w.stride, nRows, a0, actRow, nTokens, out.data() + 1, outStride);
+                            for (size_t i = 0; i < out.size(); ++i) {
+                                const int64_t cell = int64_t(i) - 1;
+                                const int t = int(cell / int64_t(outStride)), r = int(cell % int64_t(outStride));
+                                if (cell < 0 || t >= nTokens || r >= nRows) {
+                                    QVERIFY2(out[i] == kGuard, qPrintable(QString("%1 %2: wrote outside the outputs")
+                                                                              .arg(kernelVariantName(v)).arg(dtypeName(type).data())));
+                                    continue;
+                                }
+                                float want[kRowsMax];
+                                rows(n, w.row(0), w.stride, nRows, a0 + size_t(t) * actRow, want);
+                                QVERIFY2(out[i] == want[r],
+                                         qPrintable(QString("%1 %2 n=%3 %4 rows %5 tokens: row %6 token %7: %8, rows kernel %9")
+                                                        .arg(kernelVariantName(v)).arg(dtypeName(type).data()).arg(n)
+                                                        .arg(nRows).arg(nTokens).arg(r).arg(t)
+                                                        .arg(double(out[i]), 0, 'g', 9).arg(double(want[r]), 0, 'g', 9)));
+                                ++checked;
+                            }
+                        }
+                }
+            }
+            // The pick for the best ISA is a variant's own kernel (or none).
+            const VecDotRowsTokensFn best = vecDotRowsTokensFn(type);
+            if (best) {
+                bool own = false;
+                for (KernelVariant v : kAllKernelVariants)
+                    own = own || (kernelVariantSupported(v) && kernelTable(v).rowsTokens[uint32_t(type)] == best);
+                QVERIFY(own);
+            }
+        }
+        if (checked == 0) QSKIP("this CPU has no several-token kernel (they need AVX-512)");
+    }
 };
 
 QTEST_APPLESS_MAIN(TestQuantRows)
