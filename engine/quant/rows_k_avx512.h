@@ -5,7 +5,10 @@
 // quants (in registers, for Q4_K / Q5_K already permuted into the order in which the weight
 // nibbles come out of a 64-byte load, so no row has to shuffle its quants), bsums and d_a.
 // Per row: maddubs / dpwssd into int32 lanes, then one FMA for d and one for the mins (or
-// biases) into the row's float accumulator; one transpose-and-add at the end.
+// biases) into the row's float accumulator; one transpose-and-add at the end. Q4_K, Q5_K
+// and Q6_K are written as a weight-block unpack, an activation-block permute and the dot of
+// the two, so that the several-token kernels (VecDotRowsTokensFn: each weight block unpacked
+// once for up to 8 tokens) compute exactly what the multi-row kernels compute.
 #include "quant/dot_avx512_k.h"
 #include "quant/kernels.h"
 #include "quant/rows_simd.h"
@@ -33,16 +36,6 @@ template <int R> inline void storeRowSums512(const __m512 (&acc)[R], float* out)
     storeRowSums<R>(folded, out, nullptr);
 }
 
-// storeRowSums512 for a run-time count of rows (1..8): the same sums, bit for bit (every row
-// is reduced by the same tree whatever the other slots hold).
-inline void storeRowSumsN(const __m512* acc, int nRows, float* out) {
-    __m512 all[8];
-    for (int r = 0; r < 8; ++r) all[r] = r < nRows ? acc[r] : _mm512_setzero_ps();
-    float sums[8];
-    storeRowSums512<8>(all, sums);
-    for (int r = 0; r < nRows; ++r) out[r] = sums[r];
-}
-
 // (a & b) | c in one vpternlog.
 inline __m512i andOr(__m512i a, __m512i b, __m512i c) {
     return _mm512_ternarylogic_epi64(a, b, c, 0xea);
@@ -52,7 +45,8 @@ inline __m512i andOr(__m512i a, __m512i b, __m512i c) {
 // what belongs to an activation block (permuted once), so that the kernel over R rows and
 // one token and the kernel over one row and T tokens share the arithmetic, and their
 // results are bit-identical.
-template <class Block, bool kFive> struct Q45KAvx512 {
+template <class BlockT, bool kFive> struct Q45KAvx512 {
+    using Block = BlockT;
     // An activation super-block: the quants in the order the weight nibbles come out of a
     // 64-byte load (elements 128h + (0..31, 64..95) in lo[h], + (32..63, 96..127) in hi[h]).
     struct Act {
@@ -133,8 +127,100 @@ template <class Block, bool kFive> struct Q45KAvx512 {
     }
 };
 
-template <class Block, bool kFive> struct RowsQ45KAvx512 {
-    using K = Q45KAvx512<Block, kFive>;
+// The VecDotRowsTokensFn of a split K-quant K: each weight block is unpacked once per row and
+// used for every token; per token the arithmetic of RowsSplitK<K> with R = 1. The activation
+// blocks are permuted once per call into a buffer that stays in L1 (kTokensActBlocks
+// super-blocks per token at a time).
+template <class K>
+void rowsTokensK(int64_t n, const void* wv, size_t stride, int nRows, const void* av,
+                 size_t aStride, int nTokens, float* out, size_t outStride) {
+    using Block = typename K::Block;
+    constexpr int kTokensActBlocks = 8;
+    const auto* w = static_cast<const uint8_t*>(wv);
+    const int64_t nb = n / kQkK;
+    __m512 acc[kRowsMax][kRowsMax]; // set by the first block (no zeroing pass)
+    typename K::Act acts[kTokensActBlocks][kRowsMax];
+    for (int64_t i0 = 0; i0 < nb; i0 += kTokensActBlocks) {
+        const int64_t i1 = std::min(nb, i0 + kTokensActBlocks);
+        for (int t = 0; t < nTokens; ++t) {
+            const auto* a = reinterpret_cast<const BlockQ8_K*>(static_cast<const uint8_t*>(av) + size_t(t) * aStride);
+            for (int64_t i = i0; i < i1; ++i) acts[i - i0][t] = K::act(a[i]);
+        }
+        for (int r = 0; r < nRows; ++r) {
+            const uint8_t* row = w + size_t(r) * stride;
+            for (int64_t i = i0; i < i1; ++i) {
+                const typename K::Weights wb = K::weights(*reinterpret_cast<const Block*>(row + size_t(i) * sizeof(Block)));
+                for (int t = 0; t < nTokens; ++t)
+                    acc[r][t] = K::accumulate(wb, acts[i - i0][t], i == 0 ? _mm512_setzero_ps() : acc[r][t]);
+            }
+        }
+    }
+    for (int t = 0; t < nTokens; ++t) {
+        __m256 folded[8];
+        for (int r = 0; r < 8; ++r)
+            folded[r] = r < nRows && nb > 0 ? fold512(acc[r][t]) : _mm256_setzero_ps();
+        storeRowSumsMasked(folded, nRows, nullptr, out + size_t(t) * outStride);
+    }
+}
+
+// Q6_K against Q8_K, split like Q45KAvx512.
+struct Q6KAvx512 {
+    using Block = BlockQ6_K;
+    struct Act {
+        __m512i aq[4];
+        __m256i bsums;
+        float da;
+    };
+    struct Weights {
+        __m512i q[4]; // quants of quarters (0, 1), (2, 3) of half 0, then of half 1, as 0..63
+        __m512i sc[4];
+        __m256i scAll; // the 16 sub-block scales as int16
+        float d;
+    };
+
+    static Act act(const BlockQ8_K& a) {
+        Act r;
+        for (int j = 0; j < 4; ++j) r.aq[j] = loadU512(a.qs + 64 * j);
+        r.bsums = loadU256(a.bsums);
+        r.da = a.d;
+        return r;
+    }
+
+    static Weights weights(const Block& b) {
+        const __m512i pickA = pickPerLane(0, 1, 2, 3), pickB = pickPerLane(4, 5, 6, 7);
+        // High 2 bits to bits 4-5: quarters 0|1 shift left by 4|2, quarters 2|3 right by 0|2.
+        const __m512i shiftA = shiftSelect(4, 2), shiftB = shiftSelect(0, 2);
+        const __m512i nibble = bytes512(0x0f), top = bytes512(0x30);
+        Weights w;
+        w.scAll = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
+        for (int h = 0; h < 2; ++h) {
+            const __m512i l = inRegister(loadU512(b.ql + 64 * h));
+            const __m512i hb = inRegister(broadcast256(b.qh + 32 * h));
+            w.q[2 * h] = andOr(l, nibble, _mm512_and_si512(_mm512_sllv_epi16(hb, shiftA), top));
+            w.q[2 * h + 1] =
+                andOr(_mm512_srli_epi16(l, 4), nibble, _mm512_and_si512(_mm512_srlv_epi16(hb, shiftB), top));
+            const __m512i sc16 = scales16x4Signed(b.scales + 8 * h);
+            w.sc[2 * h] = _mm512_shuffle_epi8(sc16, pickA);
+            w.sc[2 * h + 1] = _mm512_shuffle_epi8(sc16, pickB);
+        }
+        w.d = halfToFloat(b.d);
+        return w;
+    }
+
+    static __m512 accumulate(const Weights& w, const Act& a, __m512 acc) {
+        // Quants are stored as q + 32: start from -32 * sum_s sc_s * bsum_s.
+        const __m256i bias = _mm256_slli_epi32(_mm256_madd_epi16(a.bsums, w.scAll), 5);
+        __m512i sumi = _mm512_sub_epi32(_mm512_setzero_si512(), widen(bias));
+        for (int j = 0; j < 4; ++j) sumi = dpwssd(sumi, _mm512_maddubs_epi16(w.q[j], a.aq[j]), w.sc[j]);
+        const float d = w.d * a.da;
+        return _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_set1_ps(d), acc);
+    }
+};
+
+// The multi-row kernel (VecDotRowsFn) of a split K-quant K (Q45KAvx512, Q6KAvx512): the
+// activation block permuted once for the R rows.
+template <class K> struct RowsSplitK {
+    using Block = typename K::Block;
     template <int R>
     static void run(int64_t n, const uint8_t* w, size_t stride, const void* av, float* out) {
         const auto* a = static_cast<const BlockQ8_K*>(av);
@@ -148,91 +234,6 @@ template <class Block, bool kFive> struct RowsQ45KAvx512 {
             for (int r = 0; r < R; ++r)
                 acc[r] = K::accumulate(K::weights(*reinterpret_cast<const Block*>(col + size_t(r) * stride)),
                                        ai, acc[r]);
-        }
-        storeRowSums512<R>(acc, out);
-    }
-};
-
-// VecDotRowsTokensFn of Q4_K / Q5_K: each weight block is unpacked once per row and used for
-// every token; per token the arithmetic of RowsQ45KAvx512 with R = 1. The tokens'
-// accumulators of a row stay in registers over the row; the activation blocks are permuted
-// once per call into a buffer that stays in L1 (kTokensActBlocks super-blocks per token at a
-// time).
-template <class Block, bool kFive>
-void rowsTokensQ45K(int64_t n, const void* wv, size_t stride, int nRows, const void* av,
-                    size_t aStride, int nTokens, float* out, size_t outStride) {
-    using K = Q45KAvx512<Block, kFive>;
-    constexpr int kTokensActBlocks = 8;
-    const auto* w = static_cast<const uint8_t*>(wv);
-    const int64_t nb = n / kQkK;
-    __m512 acc[kRowsMax][kRowsMax];
-    for (int r = 0; r < nRows; ++r)
-        for (int t = 0; t < nTokens; ++t) acc[r][t] = _mm512_setzero_ps();
-    typename K::Act acts[kTokensActBlocks][kRowsMax];
-    for (int64_t i0 = 0; i0 < nb; i0 += kTokensActBlocks) {
-        const int64_t i1 = std::min(nb, i0 + kTokensActBlocks);
-        for (int t = 0; t < nTokens; ++t) {
-            const auto* a = reinterpret_cast<const BlockQ8_K*>(static_cast<const uint8_t*>(av) + size_t(t) * aStride);
-            for (int64_t i = i0; i < i1; ++i) acts[i - i0][t] = K::act(a[i]);
-        }
-        for (int r = 0; r < nRows; ++r) {
-            const uint8_t* row = w + size_t(r) * stride;
-            for (int64_t i = i0; i < i1; ++i) {
-                const typename K::Weights wb = K::weights(*reinterpret_cast<const Block*>(row + size_t(i) * sizeof(Block)));
-                for (int t = 0; t < nTokens; ++t) acc[r][t] = K::accumulate(wb, acts[i - i0][t], acc[r][t]);
-            }
-        }
-    }
-    for (int t = 0; t < nTokens; ++t) {
-        __m512 col[kRowsMax];
-        for (int r = 0; r < nRows; ++r) col[r] = acc[r][t];
-        float sums[kRowsMax];
-        storeRowSumsN(col, nRows, sums);
-        for (int r = 0; r < nRows; ++r) out[size_t(t) * outStride + size_t(r)] = sums[r];
-    }
-}
-
-struct RowsQ6KAvx512 {
-    template <int R>
-    static void run(int64_t n, const uint8_t* w, size_t stride, const void* av, float* out) {
-        const auto* a = static_cast<const BlockQ8_K*>(av);
-        const __m512i pickA = pickPerLane(0, 1, 2, 3), pickB = pickPerLane(4, 5, 6, 7);
-        // High 2 bits to bits 4-5: quarters 0|1 shift left by 4|2, quarters 2|3 right by 0|2.
-        const __m512i shiftA = shiftSelect(4, 2), shiftB = shiftSelect(0, 2);
-        const __m512i nibble = bytes512(0x0f), top = bytes512(0x30);
-        const int64_t nb = n / kQkK;
-        const RowPrefetch prefetch(w, R, stride, nb);
-        __m512 acc[R] = {};
-        for (int64_t i = 0; i < nb; ++i) {
-            prefetch.step(i);
-            __m512i aq[4];
-            for (int j = 0; j < 4; ++j) aq[j] = loadU512(a[i].qs + 64 * j);
-            const __m256i bsums = loadU256(a[i].bsums);
-            const float da = a[i].d;
-            const uint8_t* col = w + size_t(i) * sizeof(BlockQ6_K);
-            for (int r = 0; r < R; ++r) {
-                const auto& b = *reinterpret_cast<const BlockQ6_K*>(col + size_t(r) * stride);
-                const __m256i scAll = _mm256_cvtepi8_epi16(
-                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
-                // Quants are stored as q + 32: start from -32 * sum_s sc_s * bsum_s.
-                const __m256i bias = _mm256_slli_epi32(_mm256_madd_epi16(bsums, scAll), 5);
-                __m512i sumi = _mm512_sub_epi32(_mm512_setzero_si512(), widen(bias));
-                for (int h = 0; h < 2; ++h) {
-                    const __m512i l = inRegister(loadU512(b.ql + 64 * h));
-                    const __m512i hb = inRegister(broadcast256(b.qh + 32 * h));
-                    const __m512i qA =
-                        andOr(l, nibble, _mm512_and_si512(_mm512_sllv_epi16(hb, shiftA), top));
-                    const __m512i qB = andOr(_mm512_srli_epi16(l, 4), nibble,
-                                             _mm512_and_si512(_mm512_srlv_epi16(hb, shiftB), top));
-                    const __m512i sc16 = scales16x4Signed(b.scales + 8 * h);
-                    sumi = dpwssd(sumi, _mm512_maddubs_epi16(qA, aq[2 * h]),
-                                  _mm512_shuffle_epi8(sc16, pickA));
-                    sumi = dpwssd(sumi, _mm512_maddubs_epi16(qB, aq[2 * h + 1]),
-                                  _mm512_shuffle_epi8(sc16, pickB));
-                }
-                const float d = halfToFloat(b.d) * da;
-                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_set1_ps(d), acc[r]);
-            }
         }
         storeRowSums512<R>(acc, out);
     }
@@ -322,11 +323,12 @@ void rowsK512(int64_t n, const void* w, size_t stride, int nRows, const void* a,
 inline void addKQuantRowKernelsAvx512(KernelTable& t) {
     t.rows[uint32_t(DType::Q2_K)] = rowsK512<RowsQ23KAvx512<false>>;
     t.rows[uint32_t(DType::Q3_K)] = rowsK512<RowsQ23KAvx512<true>>;
-    t.rows[uint32_t(DType::Q4_K)] = rowsK512<RowsQ45KAvx512<BlockQ4_K, false>>;
-    t.rows[uint32_t(DType::Q5_K)] = rowsK512<RowsQ45KAvx512<BlockQ5_K, true>>;
-    t.rows[uint32_t(DType::Q6_K)] = rowsK512<RowsQ6KAvx512>;
-    t.rowsTokens[uint32_t(DType::Q4_K)] = rowsTokensQ45K<BlockQ4_K, false>;
-    t.rowsTokens[uint32_t(DType::Q5_K)] = rowsTokensQ45K<BlockQ5_K, true>;
+    t.rows[uint32_t(DType::Q4_K)] = rowsK512<RowsSplitK<Q45KAvx512<BlockQ4_K, false>>>;
+    t.rows[uint32_t(DType::Q5_K)] = rowsK512<RowsSplitK<Q45KAvx512<BlockQ5_K, true>>>;
+    t.rows[uint32_t(DType::Q6_K)] = rowsK512<RowsSplitK<Q6KAvx512>>;
+    t.rowsTokens[uint32_t(DType::Q4_K)] = rowsTokensK<Q45KAvx512<BlockQ4_K, false>>;
+    t.rowsTokens[uint32_t(DType::Q5_K)] = rowsTokensK<Q45KAvx512<BlockQ5_K, true>>;
+    t.rowsTokens[uint32_t(DType::Q6_K)] = rowsTokensK<Q6KAvx512>;
 }
 
 } // namespace

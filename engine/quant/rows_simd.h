@@ -50,6 +50,19 @@ template <int R> inline void storeRowSums(const __m256 (&acc)[R], float* out, co
     for (int r = 0; r < R; ++r) out[r] = extra ? sums[r] + extra[r] : sums[r];
 }
 
+// storeRowSums for a run-time count of rows (nRows in 1..8; acc[r] for r >= nRows is
+// ignored): the same sums bit for bit, stored with a masked store (a loop of scalar stores
+// of run-time length became a memcpy call per token in the several-token kernels).
+inline void storeRowSumsMasked(const __m256 (&acc)[8], int nRows, const float* extra, float* out) {
+    const __m256 z = _mm256_setzero_ps();
+    __m256 a[8];
+    for (int r = 0; r < 8; ++r) a[r] = r < nRows ? acc[r] : z;
+    __m256 sums = laneSums8(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    if (extra) sums = _mm256_add_ps(sums, _mm256_loadu_ps(extra));
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(nRows), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_maskstore_ps(out, mask, sums);
+}
+
 // The rows after the current ones, fetched into L2 while these are summed: a kernel over R
 // rows of `stride` bytes in `steps` steps requests, at step i, the i-th part of the R rows
 // that start `ahead` calls further down (a matrix is walked top to bottom, R rows per call;
