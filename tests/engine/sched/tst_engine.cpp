@@ -258,8 +258,18 @@ private slots:
         QCOMPARE(c.wait().finishes, 1);
         // 20 prompt tokens and the 4 generated ones fed back (the 5th is never evaluated).
         const uint64_t perLayer = uint64_t(20 + 4) * uint64_t(hp.moe.nExpertUsed);
-        QTRY_VERIFY_WITH_TIMEOUT(e.expertSelectionCounts().size() == size_t(hp.nLayer), 10000);
+        // The figures are published after each step, so the finish callback may come first.
+        auto selections = [&] {
+            uint64_t total = 0;
+            for (const auto& row : e.expertSelectionCounts())
+                for (uint64_t n : row) total += n;
+            return total;
+        };
+        int nMoeLayers = 0;
+        for (int il = 0; il < hp.nLayer; ++il) nMoeLayers += hp.isMoeLayer(il) ? 1 : 0;
+        QTRY_COMPARE_WITH_TIMEOUT(selections(), perLayer * uint64_t(nMoeLayers), 10000);
         const auto counts = e.expertSelectionCounts();
+        QCOMPARE(counts.size(), size_t(hp.nLayer));
         for (int il = 0; il < hp.nLayer; ++il) {
             const auto& row = counts[size_t(il)];
             if (!hp.isMoeLayer(il)) {
