@@ -59,6 +59,16 @@ void prefetchBandStart(const MatView& w, int64_t r0, int64_t nRows) {
     }
 }
 
+// The first quant::kRowsPrefetchBytes of a decode piece, requested all at once before its
+// first kernel call: the kernels prefetch that far ahead of the rows they sum, so without
+// this the start of every piece came from memory one demand miss after another. Measured on
+// Gemma 3 270M's layer products (2 threads): 5-8% less time; 64 KB was worse.
+void prefetchPieceStart(const MatView& w, int64_t r0, int64_t r1) {
+    const uint8_t* p = w.data + size_t(r0) * w.rowStride;
+    const size_t bytes = std::min(quant::kRowsPrefetchBytes, size_t(r1 - r0) * w.rowStride);
+    for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off, 0, 2);
+}
+
 bool isDecode(const MatmulJob& j) {
     return j.nTokens < kMinTileTokens;
 }
@@ -122,6 +132,7 @@ void rowsProduct(const MatmulJob& j, const uint8_t* act, int64_t r0, int64_t r1)
     const quant::VecDotRowsFn rows = quant::vecDotRowsFn(j.w.type);
     const quant::VecDotRowsTokensFn rowsTokens = quant::vecDotRowsTokensFn(j.w.type);
     const size_t actRow = rowBytes(quant::vecDotType(j.w.type), j.w.k);
+    prefetchPieceStart(j.w, r0, r1);
     for (int64_t rb = r0; rb < r1; rb += quant::kRowsMax) {
         const int nr = int(std::min<int64_t>(quant::kRowsMax, r1 - rb));
         if (rowsTokens && j.nTokens > 1) { // weights unpacked once for all tokens

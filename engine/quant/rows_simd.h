@@ -73,7 +73,8 @@ inline void storeRowSumsMasked(const __m256 (&acc)[8], int nRows, const float* e
 // on short rows, 8-128 KB ahead are alike. Prefetching past the end of a matrix is harmless
 // (a prefetch never faults) and costs at most kRowsPrefetchBytes of extra reads per matrix
 // and thread; within a matrix the lines belong to rows that are read next anyway.
-inline constexpr size_t kRowsPrefetchBytes = 16384;
+// (kRowsPrefetchBytes is in quant.h: matmul requests the first that many bytes of a piece of
+// rows itself, the part no kernel call prefetches.)
 
 class RowPrefetch {
 public:
