@@ -163,6 +163,14 @@ ValueSumsFn valueSumsFn() {
 
 } // namespace
 
+// Keys whose rows are requested ahead of the one being scored (16 KB of 256-float rows).
+constexpr int64_t kPrefetchKeys = 16;
+
+void prefetchLines(const float* p, size_t bytes) {
+    const auto* b = reinterpret_cast<const char*>(p);
+    for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(b + off, 0, 2);
+}
+
 // A (token, KV head) unit: the query heads that share the KV head (the GQA group, all nHead
 // heads for MLA's single latent head) are scored together, so every key row is read once per
 // group. Its keys are taken in segments of kSegmentKeys: scores from the f32 tile kernel
@@ -188,11 +196,23 @@ public:
         constexpr int kRows = quant::kTileMaxRows;
         m_scores.resize(size_t(n) * size_t(m_group));
         const float* qg = m_q + t * int64_t(m_p.nHead) * m_p.headDimK + int64_t(kvh) * m_group * m_p.headDimK;
-        // Runs of consecutive physical rows go to the tile kernel together.
+        // Runs of consecutive physical rows go to the tile kernel together. The key rows
+        // kPrefetchKeys ahead and the value rows of the keys being scored are requested as we
+        // go: the rows of a paged cache are a gather the hardware prefetchers do not follow
+        // far, and the values are read right after the scores.
+        const size_t kBytes = size_t(m_p.headDimK) * sizeof(float), vBytes = size_t(m_p.headDimV) * sizeof(float);
+        const int64_t kOff = int64_t(kvh) * m_p.headDimK, vOff = int64_t(kvh) * m_p.headDimV;
+        for (int64_t j = 0; j < std::min<int64_t>(n, kPrefetchKeys); ++j)
+            prefetchLines(m_kv.k + rows[size_t(k0 + j)] * m_kv.kStride + kOff, kBytes);
         for (int64_t j0 = 0; j0 < n;) {
             const int64_t r0 = rows[size_t(k0 + j0)];
             int m = 1;
             while (m < kRows && j0 + m < n && rows[size_t(k0 + j0 + m)] == r0 + m) ++m;
+            for (int64_t j = j0; j < j0 + m; ++j) {
+                if (j + kPrefetchKeys < n)
+                    prefetchLines(m_kv.k + rows[size_t(k0 + j + kPrefetchKeys)] * m_kv.kStride + kOff, kBytes);
+                if (m_kv.v) prefetchLines(m_kv.v + rows[size_t(k0 + j)] * m_kv.vStride + vOff, vBytes);
+            }
             tile(m_p.headDimK, m_kv.k + r0 * m_kv.kStride + int64_t(kvh) * m_p.headDimK,
                  size_t(m_kv.kStride) * sizeof(float), m, qg, size_t(m_p.headDimK) * sizeof(float),
                  m_group, m_scores.data() + j0, size_t(n));
