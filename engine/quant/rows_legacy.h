@@ -13,8 +13,6 @@
 // computed once, per int32 lane, as the start value of every row's sums: no per-row bias
 // work. Q8_0 keeps the sign trick (|q| times a with q's sign). Q4_1 / Q5_1 add m_w * s_a
 // per block, in a scalar per row (their m take all values: see dot_legacy_simd.h).
-// rowsTokensLegacy (VecDotRowsTokensFn) runs the same per-block arithmetic
-// (accumulateLegacy) with each weight block unpacked once for several tokens.
 #include "quant/dot_legacy_simd.h"
 #include "quant/kernels.h"
 #include "quant/rows_simd.h"
@@ -24,23 +22,14 @@ namespace {
 
 // Format traits: the block, the activation block, and the integer sums of one block of a row
 // (int32 lanes summing to sum q a over the block) given the shared per-block values.
-// Format traits: the block, the activation block, the weight quants of a block as unpacked
-// once (W), and the integer sums of one block of a row (int32 lanes summing to sum q a over
-// the block) given the unpacked quants and the shared per-block values.
 struct RowsQ8_0 {
     using Block = BlockQ8_0;
     using Act = BlockQ8_0;
     static constexpr int kBias = 0;
     static constexpr bool kOffset = false;
-    struct W {
-        __m256i q, absQ;
-    };
-    static W unpack(const Block& w) {
+    static __m256i sums(const Block& w, __m256i a, __m256i) {
         const __m256i q = inRegister(loadU256(w.qs));
-        return {q, _mm256_abs_epi8(q)};
-    }
-    static __m256i sums(const W& w, __m256i a, __m256i) {
-        return dpbusd256(_mm256_setzero_si256(), w.absQ, _mm256_sign_epi8(a, w.q));
+        return dpbusd256(_mm256_setzero_si256(), _mm256_abs_epi8(q), _mm256_sign_epi8(a, q));
     }
 };
 struct RowsQ4_0 {
@@ -48,66 +37,37 @@ struct RowsQ4_0 {
     using Act = BlockQ8_0;
     static constexpr int kBias = 8;
     static constexpr bool kOffset = false;
-    using W = __m256i;
-    static W unpack(const Block& w) { return nibbles32(w.qs); }
-    static __m256i sums(W u, __m256i a, __m256i bias) { return dpbusd256(bias, u, a); }
+    static __m256i sums(const Block& w, __m256i a, __m256i bias) {
+        return dpbusd256(bias, nibbles32(w.qs), a);
+    }
 };
 struct RowsQ5_0 {
     using Block = BlockQ5_0;
     using Act = BlockQ8_0;
     static constexpr int kBias = 16;
     static constexpr bool kOffset = false;
-    using W = __m256i;
-    static W unpack(const Block& w) { return fiveBits32(w.qs, w.qh); }
-    static __m256i sums(W u, __m256i a, __m256i bias) { return dpbusd256(bias, u, a); }
+    static __m256i sums(const Block& w, __m256i a, __m256i bias) {
+        return dpbusd256(bias, fiveBits32(w.qs, w.qh), a);
+    }
 };
 struct RowsQ4_1 {
     using Block = BlockQ4_1;
     using Act = BlockQ8_1;
     static constexpr int kBias = 0;
     static constexpr bool kOffset = true;
-    using W = __m256i;
-    static W unpack(const Block& w) { return nibbles32(w.qs); }
-    static __m256i sums(W u, __m256i a, __m256i) { return dpbusd256(_mm256_setzero_si256(), u, a); }
+    static __m256i sums(const Block& w, __m256i a, __m256i) {
+        return dpbusd256(_mm256_setzero_si256(), nibbles32(w.qs), a);
+    }
 };
 struct RowsQ5_1 {
     using Block = BlockQ5_1;
     using Act = BlockQ8_1;
     static constexpr int kBias = 0;
     static constexpr bool kOffset = true;
-    using W = __m256i;
-    static W unpack(const Block& w) { return fiveBits32(w.qs, w.qh); }
-    static __m256i sums(W u, __m256i a, __m256i) { return dpbusd256(_mm256_setzero_si256(), u, a); }
-};
-
-// What a call needs of one activation block: its quants, d_a broadcast, the bias start value
-// of the biased formats and s_a of the offset ones.
-template <class F> struct LegacyAct {
-    __m256i aq, bias;
-    __m256 da;
-    float sa;
-    static LegacyAct of(const typename F::Act& a, const float* table) {
-        LegacyAct r;
-        r.aq = loadU256(a.qs);
-        r.da = _mm256_broadcast_ss(table + a.d);
-        r.bias = _mm256_setzero_si256();
-        if constexpr (F::kBias != 0) // -B * (sum of each lane's 4 activation quants)
-            r.bias = _mm256_sub_epi32(r.bias, dpbusd256(_mm256_setzero_si256(), _mm256_set1_epi8(F::kBias), r.aq));
-        r.sa = 0.0f;
-        if constexpr (F::kOffset) r.sa = halfToFloat(a.s);
-        return r;
+    static __m256i sums(const Block& w, __m256i a, __m256i) {
+        return dpbusd256(_mm256_setzero_si256(), fiveBits32(w.qs, w.qh), a);
     }
 };
-
-// acc (and offset) of one row and token after one more block: the arithmetic every legacy
-// rows kernel shares, so that they agree bit for bit.
-template <class F>
-inline void accumulateLegacy(const typename F::Block& b, const typename F::W& w, const LegacyAct<F>& a,
-                             const float* table, __m256& acc, float& offset) {
-    const __m256 s = _mm256_cvtepi32_ps(F::sums(w, a.aq, a.bias));
-    acc = _mm256_fmadd_ps(_mm256_mul_ps(s, _mm256_broadcast_ss(table + b.d)), a.da, acc);
-    if constexpr (F::kOffset) offset += halfToFloat(b.m) * a.sa;
-}
 
 template <class F> struct RowsLegacy {
     using Block = typename F::Block;
@@ -123,63 +83,26 @@ template <class F> struct RowsLegacy {
         float offsets[R] = {};
         for (int64_t i = 0; i < nb; ++i) {
             prefetch.step(i);
-            const LegacyAct<F> ai = LegacyAct<F>::of(a[i], table);
+            const __m256i aq = loadU256(a[i].qs);
+            const __m256 da = _mm256_broadcast_ss(table + a[i].d);
+            __m256i bias = _mm256_setzero_si256();
+            if constexpr (F::kBias != 0) // -B * (sum of each lane's 4 activation quants)
+                bias = _mm256_sub_epi32(
+                    bias, dpbusd256(_mm256_setzero_si256(), _mm256_set1_epi8(F::kBias), aq));
+            float sa = 0.0f;
+            if constexpr (F::kOffset) sa = halfToFloat(a[i].s);
             const uint8_t* col = w + size_t(i) * sizeof(Block);
             for (int r = 0; r < R; ++r) {
                 const Block& b = *reinterpret_cast<const Block*>(col + size_t(r) * stride);
-                accumulateLegacy<F>(b, F::unpack(b), ai, table, acc[r], offsets[r]);
+                const __m256 s = _mm256_cvtepi32_ps(F::sums(b, aq, bias));
+                acc[r] =
+                    _mm256_fmadd_ps(_mm256_mul_ps(s, _mm256_broadcast_ss(table + b.d)), da, acc[r]);
+                if constexpr (F::kOffset) offsets[r] += halfToFloat(b.m) * sa;
             }
         }
         storeRowSums<R>(acc, out, F::kOffset ? offsets : nullptr);
     }
 };
-
-// VecDotRowsTokensFn of a legacy format: each weight block unpacked once per row for all
-// tokens; the activation blocks of the tokens prepared once per call, kActBlocks at a time
-// (a buffer that stays in L1). Per row and token the arithmetic of RowsLegacy<F>::run<1>.
-template <class F>
-void rowsTokensLegacy(int64_t n, const void* wv, size_t stride, int nRows, const void* av,
-                      size_t aStride, int nTokens, float* out, size_t outStride) {
-    using Block = typename F::Block;
-    constexpr int kActBlocks = 16;
-    const float* table = kFp16Table;
-    const auto* w = static_cast<const uint8_t*>(wv);
-    const int64_t nb = n / kQk;
-    __m256 acc[kRowsMax][kRowsMax]; // both set by the first block (no zeroing pass)
-    float offsets[kRowsMax][kRowsMax];
-    LegacyAct<F> acts[kActBlocks][kRowsMax];
-    for (int64_t i0 = 0; i0 < nb; i0 += kActBlocks) {
-        const int64_t i1 = std::min<int64_t>(nb, i0 + kActBlocks);
-        for (int t = 0; t < nTokens; ++t) {
-            const auto* a = reinterpret_cast<const typename F::Act*>(static_cast<const uint8_t*>(av) + size_t(t) * aStride);
-            for (int64_t i = i0; i < i1; ++i) acts[i - i0][t] = LegacyAct<F>::of(a[i], table);
-        }
-        for (int r = 0; r < nRows; ++r) {
-            const uint8_t* row = w + size_t(r) * stride;
-            for (int64_t i = i0; i < i1; ++i) {
-                const Block& b = *reinterpret_cast<const Block*>(row + size_t(i) * sizeof(Block));
-                const typename F::W wb = F::unpack(b);
-                for (int t = 0; t < nTokens; ++t) {
-                    if (i == 0) {
-                        acc[r][t] = _mm256_setzero_ps();
-                        offsets[r][t] = 0.0f;
-                    }
-                    accumulateLegacy<F>(b, wb, acts[i - i0][t], table, acc[r][t], offsets[r][t]);
-                }
-            }
-        }
-    }
-    for (int t = 0; t < nTokens; ++t) {
-        __m256 col[8];
-        float extra[8];
-        for (int r = 0; r < 8; ++r) {
-            const bool set = r < nRows && nb > 0;
-            col[r] = set ? acc[r][t] : _mm256_setzero_ps();
-            extra[r] = set ? offsets[r][t] : 0.0f;
-        }
-        storeRowSumsMasked(col, nRows, F::kOffset ? extra : nullptr, out + size_t(t) * outStride);
-    }
-}
 
 template <class F>
 void rowsLegacy(int64_t n, const void* w, size_t stride, int nRows, const void* a, float* out) {
@@ -193,11 +116,6 @@ inline void addLegacyRowKernels(KernelTable& t) {
     t.rows[uint32_t(DType::Q5_0)] = rowsLegacy<RowsQ5_0>;
     t.rows[uint32_t(DType::Q4_1)] = rowsLegacy<RowsQ4_1>;
     t.rows[uint32_t(DType::Q5_1)] = rowsLegacy<RowsQ5_1>;
-    t.rowsTokens[uint32_t(DType::Q8_0)] = rowsTokensLegacy<RowsQ8_0>;
-    t.rowsTokens[uint32_t(DType::Q4_0)] = rowsTokensLegacy<RowsQ4_0>;
-    t.rowsTokens[uint32_t(DType::Q5_0)] = rowsTokensLegacy<RowsQ5_0>;
-    t.rowsTokens[uint32_t(DType::Q4_1)] = rowsTokensLegacy<RowsQ4_1>;
-    t.rowsTokens[uint32_t(DType::Q5_1)] = rowsTokensLegacy<RowsQ5_1>;
 }
 
 } // namespace
