@@ -34,3 +34,14 @@ function(dw_add_qtest name)
         set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}")
     endif()
 endfunction()
+
+# dw_add_lowered_isa_tests(TEST)
+# Runs the Qt Test executable TEST again as TEST_scalar and TEST_avx2 with DEEPWELL_ISA set,
+# so the kernels of the lower instruction sets are exercised on a CPU that has AVX-512.
+function(dw_add_lowered_isa_tests name)
+    foreach(isa scalar avx2)
+        add_test(NAME ${name}_${isa} COMMAND ${name})
+        set_tests_properties(${name}_${isa} PROPERTIES TIMEOUT 300
+            ENVIRONMENT "QT_QPA_PLATFORM=offscreen;DEEPWELL_ISA=${isa}")
+    endforeach()
+endfunction()

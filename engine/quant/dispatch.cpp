@@ -102,6 +102,14 @@ loopRows(std::integer_sequence<uint32_t, Ids...>) {
     return {&loopRowsOf<Ids, IsaId>...};
 }
 
+// The kernel pick(type, bestIsa()) of every weight type, for the look-ups made once per
+// type (matmul asks for every piece of every product).
+template <class Fn> std::array<Fn, kDTypeIdCount> perTypeForBestIsa(Fn (*pick)(DType, Isa)) {
+    std::array<Fn, kDTypeIdCount> t{};
+    for (uint32_t id = 0; id < kDTypeIdCount; ++id) t[id] = pick(static_cast<DType>(id), bestIsa());
+    return t;
+}
+
 } // namespace
 
 void tileByDots(VecDotFn dot, int64_t n, const void* w, size_t wStride, int nRows, const void* a,
@@ -292,12 +300,7 @@ VecDotRowsFn vecDotRowsFn(DType weightType, Isa isa) {
 }
 
 VecDotRowsFn vecDotRowsFn(DType weightType) {
-    static const auto table = [] {
-        std::array<VecDotRowsFn, kDTypeIdCount> t{};
-        for (uint32_t id = 0; id < kDTypeIdCount; ++id)
-            t[id] = vecDotRowsFn(static_cast<DType>(id), bestIsa());
-        return t;
-    }();
+    static const auto table = perTypeForBestIsa<VecDotRowsFn>(vecDotRowsFn);
     const auto id = static_cast<uint32_t>(weightType);
     return id < kDTypeIdCount ? table[id] : nullptr;
 }
@@ -314,12 +317,7 @@ VecDotRowsTokensFn vecDotRowsTokensFn(DType weightType, Isa isa) {
 }
 
 VecDotRowsTokensFn vecDotRowsTokensFn(DType weightType) {
-    static const auto table = [] {
-        std::array<VecDotRowsTokensFn, kDTypeIdCount> t{};
-        for (uint32_t id = 0; id < kDTypeIdCount; ++id)
-            t[id] = vecDotRowsTokensFn(static_cast<DType>(id), bestIsa());
-        return t;
-    }();
+    static const auto table = perTypeForBestIsa<VecDotRowsTokensFn>(vecDotRowsTokensFn);
     const auto id = static_cast<uint32_t>(weightType);
     return id < kDTypeIdCount ? table[id] : nullptr;
 }
