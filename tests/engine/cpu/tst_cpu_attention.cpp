@@ -130,6 +130,11 @@ private slots:
         QTest::newRow("gqa 2 kv heads") << Case{8, 2, 64, 64, 0, 0.0f, 0, 0};
         QTest::newRow("mha") << Case{3, 3, 40, 40, 0, 0.0f, 0, 0};
         QTest::newRow("mla-like group 16") << Case{16, 1, 96, 80, 0, 0.0f, 0, 0};
+        // Head groups that the value sums split unevenly (4 heads per pass), and a value
+        // head dim that is not a multiple of 8.
+        QTest::newRow("group 13") << Case{13, 1, 32, 24, 0, 0.0f, 0, 0};
+        QTest::newRow("group 7") << Case{7, 1, 64, 40, 0, 0.0f, 0, 0};
+        QTest::newRow("group 6, odd value dim") << Case{6, 1, 48, 35, 0, 0.0f, 0, 0};
         QTest::newRow("layer window 100") << Case{4, 1, 64, 64, 100, 0.0f, 0, 0};
         QTest::newRow("soft cap") << Case{4, 2, 32, 32, 0, 20.0f, 0, 0};
         QTest::newRow("long context sinks + window") << Case{4, 1, 64, 64, 0, 0.0f, 4, 200};
