@@ -22,6 +22,21 @@ namespace {
 
 // Format traits: the block, the activation block, and the integer sums of one block of a row
 // (int32 lanes summing to sum q a over the block) given the shared per-block values.
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+// With vpdpbusd (u8 x s8 into int32, no saturation) Q8_0 is a biased format too: q ^ 0x80 =
+// q + 128 as u8, and the -128 sum a of the block is the start value shared by the R rows:
+// one xor per row instead of the sign trick's abs and sign (the integer sums are the same).
+struct RowsQ8_0 {
+    using Block = BlockQ8_0;
+    using Act = BlockQ8_0;
+    static constexpr int kBias = 128;
+    static constexpr bool kOffset = false;
+    static __m256i sums(const Block& w, __m256i a, __m256i bias) {
+        const __m256i u = _mm256_xor_si256(loadU256(w.qs), _mm256_set1_epi8(char(0x80)));
+        return dpbusd256(bias, u, a);
+    }
+};
+#else
 struct RowsQ8_0 {
     using Block = BlockQ8_0;
     using Act = BlockQ8_0;
@@ -32,6 +47,7 @@ struct RowsQ8_0 {
         return dpbusd256(_mm256_setzero_si256(), _mm256_abs_epi8(q), _mm256_sign_epi8(a, q));
     }
 };
+#endif
 struct RowsQ4_0 {
     using Block = BlockQ4_0;
     using Act = BlockQ8_0;
