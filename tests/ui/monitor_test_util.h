@@ -8,6 +8,7 @@
 #include "ui_test_util.h"
 
 #include <QAbstractItemModelTester>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <memory>
@@ -18,6 +19,22 @@ namespace dwtest {
 
 void writeMonitorModel(const std::string& preset,
                        const std::string& path); // monitor_test_model.cpp
+
+// The two synthetic models of the monitor tests, written into `dir` and loaded off the GUI
+// thread: a dense one (tiny Gemma 3) and a MoE one (tiny Qwen3-MoE, for the heatmap).
+struct MonitorTestModels {
+    QString dense, moe;
+    std::shared_ptr<const dw::Model> denseModel, moeModel;
+
+    void create(const QTemporaryDir& dir) {
+        dense = dir.filePath(QStringLiteral("tiny-gemma3.gguf"));
+        moe = dir.filePath(QStringLiteral("tiny-qwen3moe.gguf"));
+        writeMonitorModel("tiny-gemma3", dense.toStdString());
+        writeMonitorModel("tiny-qwen3moe", moe.toStdString());
+        denseModel = loadOffThread(dense);
+        moeModel = loadOffThread(moe);
+    }
+};
 
 inline dw::MonitorOptions fastOptions(const QString& nvmlLibrary) {
     dw::MonitorOptions o;
@@ -59,10 +76,7 @@ inline dw::GenerationRequest reply(int maxTokens) {
 
 inline bool saveShot(QWidget* w, const QString& name) {
     QTest::qWait(150); // posted layout requests (tables that just grew) are handled first
-    const QString path = screenshotDir() + QLatin1Char('/') + name;
-    const bool ok = w->grab().save(path);
-    qInfo("screenshot: %s", qPrintable(path));
-    return ok;
+    return saveScreenshot(w, name);
 }
 
 // Loads `path` through the bridge and waits until the panel's ledger shows its weights.

@@ -64,10 +64,7 @@ private slots:
         o.maxContext = kContext;
         m_window->openModel(path, o);
         QTRY_VERIFY_WITH_TIMEOUT(panel()->isShowingChat(), 60000);
-        SessionSettings s = session()->settings();
-        s.generate.maxTokens = kReply;
-        s.generate.ignoreEos = true;
-        session()->setSettings(s);
+        dwtest::setTestReplies(session(), kReply);
     }
 
     void cleanupTestCase() {

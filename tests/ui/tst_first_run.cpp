@@ -21,17 +21,6 @@
 
 using namespace dw;
 
-namespace {
-
-bool saveShot(QWidget* w, const QString& name) {
-    const QString path = dwtest::screenshotDir() + QLatin1Char('/') + name;
-    qInfo("screenshot: %s", qPrintable(path));
-    QCoreApplication::processEvents(); // pending layout requests first, as a user would see it
-    return w->grab().save(path);
-}
-
-} // namespace
-
 class TestFirstRun : public QObject {
     Q_OBJECT
     QTemporaryDir m_dir;
@@ -76,7 +65,7 @@ private slots:
         fr->copyCommandButton()->click();
         QCOMPARE(QGuiApplication::clipboard()->text(),
                  QStringLiteral("scripts/fetch_default_model.sh"));
-        QVERIFY(saveShot(&w, QStringLiteral("first_run_no_model.png")));
+        QVERIFY(dwtest::saveScreenshot(&w, QStringLiteral("first_run_no_model.png")));
 
         fr->managerButton()->click(); // the model manager opens from here too
         QTRY_VERIFY(w.modelManager()->isVisible());
@@ -90,7 +79,7 @@ private slots:
         QVERIFY(fr->useDefaultButton()->isVisible());
         QVERIFY(!fr->commandLabel()->isVisible() && !fr->recheckButton()->isVisible());
         QVERIFY(fr->defaultStateLabel()->text().contains(QStringLiteral("is installed")));
-        QVERIFY(saveShot(&w, QStringLiteral("first_run_default_installed.png")));
+        QVERIFY(dwtest::saveScreenshot(&w, QStringLiteral("first_run_default_installed.png")));
 
         fr->useDefaultButton()->click();
         QVERIFY(!w.isShowingFirstRun()); // loading shows in the chat area
@@ -117,7 +106,7 @@ private slots:
         QVERIFY(w.firstRun()->messageLabel()->isVisible());
         QVERIFY2(w.firstRun()->messageLabel()->text().contains(failed.at(0).at(0).toString()),
                  qPrintable(w.firstRun()->messageLabel()->text()));
-        QVERIFY(saveShot(&w, QStringLiteral("first_run_load_failed.png")));
+        QVERIFY(dwtest::saveScreenshot(&w, QStringLiteral("first_run_load_failed.png")));
     }
 
     void missingModelPathIsNamed() {

@@ -68,12 +68,7 @@ class TestHistoryPanel : public QObject {
         QTest::keyClick(chat()->input(), Qt::Key_Return);
         QTRY_VERIFY_WITH_TIMEOUT(!session()->at(session()->count() - 1).streaming, 60000);
     }
-    bool saveShot(const QString& name) {
-        QCoreApplication::sendPostedEvents(); // pending layouts (a bar that was just hidden)
-        const QString path = dwtest::screenshotDir() + QLatin1Char('/') + name;
-        qInfo("screenshot: %s", qPrintable(path));
-        return m_window->grab().save(path);
-    }
+    bool saveShot(const QString& name) { return dwtest::saveScreenshot(m_window.get(), name); }
 
     void seed() {
         m_lens = store().createSession();
@@ -120,10 +115,7 @@ private slots:
         QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
         m_window->openModel(model, dwtest::testEngineOptions());
         QTRY_VERIFY_WITH_TIMEOUT(chat()->isShowingChat(), 60000);
-        SessionSettings s = session()->settings();
-        s.generate.maxTokens = 40;
-        s.generate.ignoreEos = true;
-        session()->setSettings(s);
+        dwtest::setTestReplies(session(), 40);
     }
 
     void cleanupTestCase() {

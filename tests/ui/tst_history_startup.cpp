@@ -37,12 +37,6 @@ class TestHistoryStartup : public QObject {
 
     // The program's environment: every folder it may write under `home` (QStandardPaths on
     // Linux reads XDG_DATA_HOME for AppDataLocation, XDG_CONFIG_HOME for QSettings).
-    static bool saveShot(QWidget* w, const QString& name) {
-        QCoreApplication::sendPostedEvents();
-        const QString path = dwtest::screenshotDir() + QLatin1Char('/') + name;
-        qInfo("screenshot: %s", qPrintable(path));
-        return w->grab().save(path);
-    }
 
     static QProcessEnvironment isolated(const QString& home) {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -191,7 +185,7 @@ private slots:
         QCOMPARE(dwtest::raw(path, QStringLiteral("SELECT count(*) FROM sessions")),
                  QStringLiteral("1"));
         if (kind == QLatin1String("truncated"))
-            QVERIFY(saveShot(&w, QStringLiteral("history_recovered.png")));
+            QVERIFY(dwtest::saveScreenshot(&w, QStringLiteral("history_recovered.png")));
     }
 
     void oldDeletedSessionsArePurgedAtStart() {
@@ -242,16 +236,13 @@ private slots:
 
         w.openModel(m_model, dwtest::testEngineOptions());
         QTRY_VERIFY_WITH_TIMEOUT(w.chatPanel()->isShowingChat(), 60000);
-        SessionSettings s = w.session()->settings();
-        s.generate.maxTokens = 12;
-        s.generate.ignoreEos = true;
-        w.session()->setSettings(s);
+        dwtest::setTestReplies(w.session(), 12);
         w.chatPanel()->input()->setPlainText(QStringLiteral("Still there?"));
         QTest::keyClick(w.chatPanel()->input(), Qt::Key_Return);
         QCOMPARE(w.session()->count(), 2);
         QTRY_VERIFY_WITH_TIMEOUT(w.session()->at(1).finished, 60000);
         QCOMPARE(w.session()->at(1).timings.generatedTokens, 12);
-        QVERIFY(saveShot(&w, QStringLiteral("history_off.png")));
+        QVERIFY(dwtest::saveScreenshot(&w, QStringLiteral("history_off.png")));
     }
 };
 

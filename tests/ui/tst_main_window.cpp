@@ -35,13 +35,7 @@ class TestMainWindow : public QObject {
     ChatPanel* panel() const { return m_window->chatPanel(); }
     ChatSession* session() const { return m_window->session(); }
     const ChatEntry& last() const { return session()->at(session()->count() - 1); }
-    void setReplyLength(int maxTokens, bool endless) {
-        SessionSettings s = session()->settings();
-        s.generate.maxTokens = maxTokens;
-        s.generate.ignoreEos = true; // a random model could end at once; these tests want text
-        s.longContext = endless;     // with it, an endless reply never meets the context end
-        session()->setSettings(s);
-    }
+    void setReplyLength(int maxTokens, bool endless) { dwtest::setTestReplies(session(), maxTokens, endless); }
     void sendAndWait(const QString& text) {
         panel()->input()->setPlainText(text);
         QTest::keyClick(panel()->input(), Qt::Key_Return);

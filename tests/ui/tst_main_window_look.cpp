@@ -41,13 +41,6 @@ with open("notes.txt", encoding="utf-8") as f:
 
 中文说明：逐行读取文件时，用 `for` 循环最省内存。)";
 
-bool saveShot(QWidget* w, const QString& name) {
-    const QString path = dwtest::screenshotDir() + QLatin1Char('/') + name;
-    const bool ok = w->grab().save(path);
-    qInfo("screenshot: %s", qPrintable(path));
-    return ok;
-}
-
 } // namespace
 
 class TestMainWindowLook : public QObject {
@@ -78,7 +71,7 @@ private slots:
         QVERIFY(w.chatPanel()->noticeLabel()->text().contains(QStringLiteral("gemma-3-270m-q4_k_m.gguf")));
         QVERIFY(!w.chatPanel()->input()->isEnabled());
         QVERIFY(!w.chatPanel()->sendButton()->isEnabled());
-        QVERIFY(saveShot(&w, QStringLiteral("main_window_no_model.png")));
+        QVERIFY(dwtest::saveScreenshot(&w, QStringLiteral("main_window_no_model.png")));
     }
 
     void replyAndMarkdownScreenshots() {
@@ -100,7 +93,7 @@ private slots:
         QTest::keyClick(p->input(), Qt::Key_Return);
         QTRY_VERIFY_WITH_TIMEOUT(w.session()->count() == 2 && w.session()->at(1).finished, 60000);
         p->view()->renderNow();
-        QVERIFY(saveShot(&w, QStringLiteral("main_window_reply.png")));
+        QVERIFY(dwtest::saveScreenshot(&w, QStringLiteral("main_window_reply.png")));
 
         // A conversation as the history store will hand it over: rows with finished replies.
         p->newSession();
@@ -135,10 +128,10 @@ private slots:
         QVERIFY(!shown.contains(QStringLiteral("```")));
         QVERIFY(!shown.contains(QStringLiteral("|---|")));
         QVERIFY(shown.contains(QStringLiteral("Copy code")));
-        QVERIFY(saveShot(&w, QStringLiteral("main_window_markdown.png")));
+        QVERIFY(dwtest::saveScreenshot(&w, QStringLiteral("main_window_markdown.png")));
 
         p->findChild<QToolButton*>()->click(); // the session settings open above the transcript
-        QVERIFY(saveShot(&w, QStringLiteral("main_window_settings.png")));
+        QVERIFY(dwtest::saveScreenshot(&w, QStringLiteral("main_window_settings.png")));
     }
 
     void layoutIsRemembered() {

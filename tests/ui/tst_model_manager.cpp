@@ -38,13 +38,6 @@ QString errorOffThread(const QString& path) {
     return message;
 }
 
-bool saveShot(QWidget* w, const QString& name) {
-    const QString path = dwtest::screenshotDir() + QLatin1Char('/') + name;
-    qInfo("screenshot: %s", qPrintable(path));
-    QCoreApplication::processEvents(); // pending layout requests first, as a user would see it
-    return w->grab().save(path);
-}
-
 } // namespace
 
 class TestModelManager : public QObject {
@@ -267,12 +260,12 @@ private slots:
         m_manager->resize(1100, 720);
         m_manager->selectPath(m_default);
         QTRY_VERIFY(model()->facts(rowOf(m_default)));
-        QVERIFY(saveShot(m_manager.get(), QStringLiteral("model_manager.png")));
+        QVERIFY(dwtest::saveScreenshot(m_manager.get(), QStringLiteral("model_manager.png")));
         m_manager->table()->setCurrentIndex(
             model()->index(rowOfId(QStringLiteral("deepseek-r1-671b-q4_k_m")), 0));
-        QVERIFY(saveShot(m_manager.get(), QStringLiteral("model_manager_not_installed.png")));
+        QVERIFY(dwtest::saveScreenshot(m_manager.get(), QStringLiteral("model_manager_not_installed.png")));
         m_manager->selectPath(m_truncated);
-        QVERIFY(saveShot(m_manager.get(), QStringLiteral("model_manager_broken_file.png")));
+        QVERIFY(dwtest::saveScreenshot(m_manager.get(), QStringLiteral("model_manager_broken_file.png")));
     }
 
     void noEngineWorkRanOnTheGuiThread() {

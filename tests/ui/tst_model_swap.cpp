@@ -53,11 +53,7 @@ class TestModelSwap : public QObject {
     ChatSession* session() const { return m_window->session(); }
     const ChatEntry& last() const { return session()->at(session()->count() - 1); }
     void setReply(int maxTokens, bool endless) {
-        SessionSettings s = session()->settings();
-        s.generate.maxTokens = maxTokens;
-        s.generate.ignoreEos = true; // a random model could end at once; these tests want text
-        s.longContext = endless;
-        session()->setSettings(s);
+        dwtest::setTestReplies(session(), maxTokens, endless);
     }
     void send(const QString& text) {
         panel()->input()->setPlainText(text);

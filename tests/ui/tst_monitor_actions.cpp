@@ -23,20 +23,14 @@ using namespace dwtest;
 class TestMonitorActions : public QObject {
     Q_OBJECT
     QTemporaryDir m_dir;
-    QString m_dense, m_moe;
-    std::shared_ptr<const Model> m_denseModel, m_moeModel;
+    MonitorTestModels m_models;
 
 private slots:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
         markForbiddenThread();
         resetForbiddenWorkReport();
-        m_dense = m_dir.filePath(QStringLiteral("tiny-gemma3.gguf"));
-        m_moe = m_dir.filePath(QStringLiteral("tiny-qwen3moe.gguf"));
-        writeMonitorModel("tiny-gemma3", m_dense.toStdString());
-        writeMonitorModel("tiny-qwen3moe", m_moe.toStdString());
-        m_denseModel = loadOffThread(m_dense);
-        m_moeModel = loadOffThread(m_moe);
+        m_models.create(m_dir);
     }
 
     void moeHeatmapFillsAndResetsAcrossASwap() {
@@ -44,9 +38,9 @@ private slots:
         MonitorPanel panel(&bridge, fastOptions(QStringLiteral(FAKE_NVML_PATH)));
         panel.resize(900, 700);
         panel.show();
-        QVERIFY(loadAndWait(bridge, panel, m_dense, *m_denseModel));
+        QVERIFY(loadAndWait(bridge, panel, m_models.dense, *m_models.denseModel));
         // The model swap: the sampler's feeds move to the new engine.
-        QVERIFY(loadAndWait(bridge, panel, m_moe, *m_moeModel));
+        QVERIFY(loadAndWait(bridge, panel, m_models.moe, *m_models.moeModel));
         panel.tabs()->setCurrentIndex(MonitorPanel::ExpertsTab);
         bool done = false;
         connect(&bridge, &EngineBridge::finished, this, [&] { done = true; });
@@ -54,7 +48,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(done, 60000);
         ExpertHeatmap* h = panel.heatmap();
         QTRY_VERIFY(h->nonZeroCells() > 0);
-        QCOMPARE(h->layerCount(), m_moeModel->hparams().nLayer);
+        QCOMPARE(h->layerCount(), m_models.moeModel->hparams().nLayer);
         QCOMPARE(h->expertCount(), 16); // tiny-qwen3moe: 16 experts, 4 chosen per token
         for (int l = 0; l < h->layerCount(); ++l) {
             double sum = 0;
@@ -68,7 +62,7 @@ private slots:
         QCOMPARE(h->nonZeroCells(), 0);
         QTest::qWait(500); // several refreshes: the engine's counts are zero too
         QCOMPARE(h->nonZeroCells(), 0);
-        QCOMPARE(h->layerCount(), m_moeModel->hparams().nLayer);
+        QCOMPARE(h->layerCount(), m_models.moeModel->hparams().nLayer);
     }
 
     void exportsAndSnapshots() {
@@ -77,7 +71,7 @@ private slots:
         panel.resize(900, 900);
         panel.show();
         auto testers = testModels(panel);
-        QVERIFY(loadAndWait(bridge, panel, m_dense, *m_denseModel));
+        QVERIFY(loadAndWait(bridge, panel, m_models.dense, *m_models.denseModel));
         QTRY_VERIFY(panel.sampler()->samples().size() >= 3);
 
         const QString csvPath = m_dir.filePath(QStringLiteral("t.csv"));
@@ -106,7 +100,7 @@ private slots:
         QVERIFY(saved.samples.size() >= 3);
         QCOMPARE(saved.samples.back().gpus.at(0).name, std::string("Fake GPU 0"));
         QCOMPARE(ledgerCategoryBytes(*saved.samples.back().memory, LedgerCategory::Weights),
-                 m_denseModel->weightBytes());
+                 m_models.denseModel->weightBytes());
 
         panel.tabs()->setCurrentIndex(MonitorPanel::SnapshotsTab);
         const MonitorTableModel* cmp = panel.comparisonModel();
@@ -142,7 +136,7 @@ private slots:
     void reconfigureStartsANewTimeline() {
         EngineBridge bridge;
         MonitorPanel panel(&bridge, fastOptions(QStringLiteral(FAKE_NVML_PATH)));
-        QVERIFY(loadAndWait(bridge, panel, m_dense, *m_denseModel));
+        QVERIFY(loadAndWait(bridge, panel, m_models.dense, *m_models.denseModel));
         MonitorOptions o = panel.options();
         o.sampler.capacity = 5;
         o.sampler.periodSeconds = 0.05;
@@ -156,7 +150,7 @@ private slots:
         const auto latest = panel.sampler()->latest();
         QVERIFY(latest && latest->memory); // the new sampler reads the engine too
         QCOMPARE(ledgerCategoryBytes(*latest->memory, LedgerCategory::Weights),
-                 m_denseModel->weightBytes());
+                 m_models.denseModel->weightBytes());
 
         o.sampler.capacity = 1; // below the sampler's minimum: refused, the panel keeps going
         const TelemetrySampler* current = panel.sampler();

@@ -25,27 +25,21 @@ using namespace dwtest;
 class TestMonitorPanel : public QObject {
     Q_OBJECT
     QTemporaryDir m_dir;
-    QString m_dense, m_moe;
-    std::shared_ptr<const Model> m_denseModel, m_moeModel;
+    MonitorTestModels m_models;
 
 private slots:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
         markForbiddenThread();
         resetForbiddenWorkReport();
-        m_dense = m_dir.filePath(QStringLiteral("tiny-gemma3.gguf"));
-        m_moe = m_dir.filePath(QStringLiteral("tiny-qwen3moe.gguf"));
-        writeMonitorModel("tiny-gemma3", m_dense.toStdString());
-        writeMonitorModel("tiny-qwen3moe", m_moe.toStdString());
-        m_denseModel = loadOffThread(m_dense);
-        m_moeModel = loadOffThread(m_moe);
+        m_models.create(m_dir);
     }
 
     void fakeGpuAndLedgerFlowIntoModels() {
         EngineBridge bridge;
         MonitorPanel panel(&bridge, fastOptions(QStringLiteral(FAKE_NVML_PATH)));
         auto testers = testModels(panel);
-        QVERIFY(loadAndWait(bridge, panel, m_dense, *m_denseModel));
+        QVERIFY(loadAndWait(bridge, panel, m_models.dense, *m_models.denseModel));
 
         const MonitorTableModel* gpu = panel.gpuModel();
         QTRY_COMPARE_WITH_TIMEOUT(gpu->columnCount(), 3, 10000); // figure + the fake's two GPUs
@@ -68,10 +62,10 @@ private slots:
         // The ledger: weights as the model counts them, the KV cache as planned before loading.
         const MonitorTableModel* ledger = panel.ledgerModel();
         const EngineOptions o = testEngineOptions();
-        const uint64_t kv = m_denseModel->kvBytesPerToken() * uint64_t(o.kvTokens);
+        const uint64_t kv = m_models.denseModel->kvBytesPerToken() * uint64_t(o.kvTokens);
         QCOMPARE(valueOf(ledger, "kv_cache").toULongLong(), kv);
         QCOMPARE(valueOf(ledger, "kv_cache", 3).toULongLong(), kv);
-        QCOMPARE(valueOf(ledger, "weights", 3).toULongLong(), m_denseModel->weightBytes());
+        QCOMPARE(valueOf(ledger, "weights", 3).toULongLong(), m_models.denseModel->weightBytes());
         QCOMPARE(valueOf(ledger, "weights", 4).toLongLong(), 0);
         QVERIFY(panel.poolModel()->rowCount() >= 1);
         // The engine publishes its KV figures once it has run: after one short reply every
@@ -96,7 +90,7 @@ private slots:
         panel.resize(980, 1000);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
-        QVERIFY(loadAndWait(bridge, panel, m_dense, *m_denseModel));
+        QVERIFY(loadAndWait(bridge, panel, m_models.dense, *m_models.denseModel));
 
         int finished = 0;
         GenerationResult result;
@@ -140,7 +134,7 @@ private slots:
             std::any_of(points.begin(), points.end(), [](const QPointF& p) { return p.y() > 0; }));
         QXYSeries* weights = panel.timeline()->series("memory.weights");
         QVERIFY(weights && weights->count() > 0);
-        QCOMPARE(weights->points().back().y(), double(m_denseModel->weightBytes()) / (1 << 20));
+        QCOMPARE(weights->points().back().y(), double(m_models.denseModel->weightBytes()) / (1 << 20));
         QXYSeries* util = panel.timeline()->series("gpu0.utilization");
         QVERIFY(util && util->count() > 0);
         QCOMPARE(util->points().back().y(), 75.0);
@@ -151,7 +145,7 @@ private slots:
         const std::vector<TelemetryMark> marks = panel.sampler()->marks();
         QCOMPARE(marks.size(), size_t(1 + 2 * (serial + 2)));
         QCOMPARE(marks[0].kind, TelemetryMarkKind::ModelLoad);
-        QCOMPARE(marks[0].label, m_denseModel->name());
+        QCOMPARE(marks[0].label, m_models.denseModel->name());
         for (size_t i = 1; i < marks.size(); ++i) {
             if (marks[i].kind != TelemetryMarkKind::Decode) {
                 QCOMPARE(marks[i].kind, TelemetryMarkKind::Prefill);
@@ -215,7 +209,7 @@ private slots:
         panel.resize(900, 900);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
-        QVERIFY(loadAndWait(bridge, panel, m_dense, *m_denseModel));
+        QVERIFY(loadAndWait(bridge, panel, m_models.dense, *m_models.denseModel));
         QTRY_VERIFY(panel.gpuStatusLabel()->text().startsWith(QStringLiteral("No NVIDIA driver")));
         QVERIFY(panel.gpuStatusLabel()->text().contains(
             QStringLiteral("/nonexistent/libnvidia-ml.so.1")));

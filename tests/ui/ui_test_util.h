@@ -1,13 +1,17 @@
 #pragma once
 // Shared by the UI tests: a tiny synthetic model file, engine options sized for the test
 // machine, and where screenshots go.
+#include "chat_session.h"
 #include "deepwell/engine.h"
 #include "deepwell/generate.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QString>
 #include <QTemporaryDir>
+#include <QWidget>
 
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -61,6 +65,27 @@ inline QString screenshotDir() {
     if (dir.isEmpty()) dir = QStringLiteral(DW_BUILD_DIR "/screenshots");
     QDir().mkpath(dir);
     return dir;
+}
+
+// Replies of at most maxTokens tokens that do not stop at an end token (a random model could
+// end at once; the tests want text); `endless` given: long-context mode on or off (on, a
+// reply never meets the end of the context), else left as it is.
+inline void setTestReplies(dw::ChatSession* session, int maxTokens,
+                           std::optional<bool> endless = std::nullopt) {
+    dw::SessionSettings s = session->settings();
+    s.generate.maxTokens = maxTokens;
+    s.generate.ignoreEos = true;
+    if (endless) s.longContext = *endless;
+    session->setSettings(s);
+}
+
+// Saves a grab of w as screenshotDir()/name once the pending events (layout requests, a bar
+// that was just hidden) are handled, as a user would see it; logs the path.
+inline bool saveScreenshot(QWidget* w, const QString& name) {
+    QCoreApplication::processEvents();
+    const QString path = screenshotDir() + QLatin1Char('/') + name;
+    qInfo("screenshot: %s", qPrintable(path));
+    return w->grab().save(path);
 }
 
 } // namespace dwtest
