@@ -245,7 +245,11 @@ private slots:
                         std::memcpy(acts.data() + 3 + size_t(t) * actRow, a.data(), rowBytes(vecDotType(type), n));
                     }
                     const uint8_t* a0 = acts.data() + 3;
-                    for (int nRows = 1; nRows <= kRowsMax; ++nRows)
+                    for (int nRows = 1; nRows <= kRowsMax; ++nRows) {
+                        // The rows kernel's results of these nRows rows, per token.
+                        float want[kRowsMax][kRowsMax];
+                        for (int t = 0; t < kRowsMax; ++t)
+                            rows(n, w.row(0), w.stride, nRows, a0 + size_t(t) * actRow, want[t]);
                         for (int nTokens = 1; nTokens <= kRowsMax; ++nTokens) {
                             const size_t outStride = size_t(nRows) + 3;
                             std::vector<float> out(outStride * size_t(nTokens) + 2, kGuard);
@@ -258,16 +262,15 @@ private slots:
                                                                               .arg(kernelVariantName(v)).arg(dtypeName(type).data())));
                                     continue;
                                 }
-                                float want[kRowsMax];
-                                rows(n, w.row(0), w.stride, nRows, a0 + size_t(t) * actRow, want);
-                                QVERIFY2(out[i] == want[r],
+                                QVERIFY2(out[i] == want[t][r],
                                          qPrintable(QString("%1 %2 n=%3 %4 rows %5 tokens: row %6 token %7: %8, rows kernel %9")
                                                         .arg(kernelVariantName(v)).arg(dtypeName(type).data()).arg(n)
                                                         .arg(nRows).arg(nTokens).arg(r).arg(t)
-                                                        .arg(double(out[i]), 0, 'g', 9).arg(double(want[r]), 0, 'g', 9)));
+                                                        .arg(double(out[i]), 0, 'g', 9).arg(double(want[t][r]), 0, 'g', 9)));
                                 ++checked;
                             }
                         }
+                    }
                 }
             }
             // The pick for the best ISA is a variant's own kernel (or none).
