@@ -202,6 +202,7 @@ public:
         // far, and the values are read right after the scores.
         const size_t kBytes = size_t(m_p.headDimK) * sizeof(float), vBytes = size_t(m_p.headDimV) * sizeof(float);
         const int64_t kOff = int64_t(kvh) * m_p.headDimK, vOff = int64_t(kvh) * m_p.headDimV;
+        const bool ownValues = m_kv.v != m_kv.k; // MLA's values are its key rows (the latent)
         for (int64_t j = 0; j < std::min<int64_t>(n, kPrefetchKeys); ++j)
             prefetchLines(m_kv.k + rows[size_t(k0 + j)] * m_kv.kStride + kOff, kBytes);
         for (int64_t j0 = 0; j0 < n;) {
@@ -211,7 +212,7 @@ public:
             for (int64_t j = j0; j < j0 + m; ++j) {
                 if (j + kPrefetchKeys < n)
                     prefetchLines(m_kv.k + rows[size_t(k0 + j + kPrefetchKeys)] * m_kv.kStride + kOff, kBytes);
-                if (m_kv.v) prefetchLines(m_kv.v + rows[size_t(k0 + j)] * m_kv.vStride + vOff, vBytes);
+                if (ownValues) prefetchLines(m_kv.v + rows[size_t(k0 + j)] * m_kv.vStride + vOff, vBytes);
             }
             tile(m_p.headDimK, m_kv.k + r0 * m_kv.kStride + int64_t(kvh) * m_p.headDimK,
                  size_t(m_kv.kStride) * sizeof(float), m, qg, size_t(m_p.headDimK) * sizeof(float),
