@@ -41,16 +41,18 @@ uint64_t meminfoKb(const char* key) {
 
 } // namespace
 
-double measureReadBandwidth(int nThreads, uint64_t bufferBytes) {
+ReadBandwidth measureReadBandwidth(int nThreads, double seconds, uint64_t bufferBytes) {
     ThreadPool pool(nThreads > 0 ? nThreads : ThreadPool::hardwareThreads());
     const size_t words = size_t(bufferBytes / 8);
     std::unique_ptr<uint64_t[]> buf(new uint64_t[words]);
     pool.parallelFor(int64_t(words), 4096, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) buf[size_t(i)] = uint64_t(i) * 2654435761u;
     });
-    double best = 0.0;
+    ReadBandwidth r;
     std::vector<uint64_t> sinks(size_t(pool.size()) * 8);
-    for (int pass = 0; pass < 4; ++pass) {
+    double total = 0.0;
+    int passes = 0;
+    for (; passes < 4 || total < seconds; ++passes) {
         const auto t0 = std::chrono::steady_clock::now();
         pool.run([&](int t, int n) {
             const size_t chunk = (words + size_t(n) - 1) / size_t(n);
@@ -58,12 +60,14 @@ double measureReadBandwidth(int nThreads, uint64_t bufferBytes) {
             sinks[size_t(t) * 8] += sumWords(buf.get() + b, e - b);
         });
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        best = std::max(best, double(words * 8) / s);
+        r.peak = std::max(r.peak, double(words * 8) / s);
+        total += s;
     }
+    r.sustained = double(words * 8) * passes / total;
     volatile uint64_t keep = 0;
     for (auto v : sinks) keep = keep + v;
     (void)keep;
-    return best;
+    return r;
 }
 
 uint64_t availableMemoryBytes() { return meminfoKb("MemAvailable") * 1024; }

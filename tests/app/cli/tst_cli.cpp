@@ -119,7 +119,12 @@ private slots:
         QCOMPARE(r.exitCode, 0);
         const auto o = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QVERIFY(o["decode_tps"].toDouble() > 0);
+        // Sustained (all passes together) never exceeds the fastest pass, so the decode's share
+        // of the sustained bound is at least its share of the peak bound.
         QVERIFY(o["read_bandwidth_gbs"].toDouble() > 0);
+        QVERIFY(o["peak_read_bandwidth_gbs"].toDouble() >= o["read_bandwidth_gbs"].toDouble());
+        QVERIFY(o["decode_pct_of_bound"].toDouble() >= o["decode_pct_of_peak_bound"].toDouble());
+        QVERIFY(o["decode_pct_of_peak_bound"].toDouble() > 0);
     }
 
     void badInputGivesOneLine_data() {
