@@ -75,7 +75,7 @@ inline VecDotTileFn vecDotTileFn(DType weightType) {
 // specialised kernel on an ISA gets a loop over that ISA's VecDotFn.
 inline constexpr int kRowsMax = 8;
 // How far ahead of the rows being summed the multi-row kernels prefetch (rows_simd.h).
-inline constexpr size_t kRowsPrefetchBytes = 16384;
+inline constexpr size_t kRowsPrefetchBytes = 4096;
 using VecDotRowsFn = void (*)(int64_t n, const void* w, size_t wStride, int nRows, const void* a,
                               float* out);
 VecDotRowsFn vecDotRowsFn(DType weightType, Isa isa);
