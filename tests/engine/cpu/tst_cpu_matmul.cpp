@@ -227,7 +227,8 @@ private slots:
                     jobs.push_back({mats[i].view(), shared.x.data(), tokens, ys[i].data()});
                 }
                 if (!small) jobs.push_back({own.view(), own.x.data(), own.tokens, yOwn.data()});
-                jobs.push_back({idle.view(), idle.x.data(), 0, yIdle.data()});
+                // among the others, so that a decode batch's row groups skip it
+                jobs.insert(jobs.begin() + 1, {idle.view(), idle.x.data(), 0, yIdle.data()});
                 cpu::matmulBatch(jobs.data(), jobs.size(), pool, scratch);
                 for (size_t i = 0; i < mats.size(); ++i) {
                     if (small && i == 0) continue;
