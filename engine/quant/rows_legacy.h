@@ -22,20 +22,30 @@ namespace {
 
 // Format traits: the block, the activation block, and the integer sums of one block of a row
 // (int32 lanes summing to sum q a over the block) given the shared per-block values.
+// RowsFormat: the formats whose quants enter vpdpbusd as unsigned bytes u = q + kBias, taken
+// from the block by U::of; the per-block bias vector (zero where kBias is 0) is the start
+// value of the sums.
+template <class B, class A, int kB, bool kOff, class U> struct RowsFormat {
+    using Block = B;
+    using Act = A;
+    static constexpr int kBias = kB;
+    static constexpr bool kOffset = kOff;
+    static __m256i sums(const Block& w, __m256i a, __m256i bias) { return dpbusd256(bias, U::of(w), a); }
+};
+struct Nibbles {
+    template <class B> static __m256i of(const B& w) { return nibbles32(w.qs); }
+};
+struct FiveBits {
+    template <class B> static __m256i of(const B& w) { return fiveBits32(w.qs, w.qh); }
+};
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
 // With vpdpbusd (u8 x s8 into int32, no saturation) Q8_0 is a biased format too: q ^ 0x80 =
 // q + 128 as u8, and the -128 sum a of the block is the start value shared by the R rows:
 // one xor per row instead of the sign trick's abs and sign (the integer sums are the same).
-struct RowsQ8_0 {
-    using Block = BlockQ8_0;
-    using Act = BlockQ8_0;
-    static constexpr int kBias = 128;
-    static constexpr bool kOffset = false;
-    static __m256i sums(const Block& w, __m256i a, __m256i bias) {
-        const __m256i u = _mm256_xor_si256(loadU256(w.qs), _mm256_set1_epi8(char(0x80)));
-        return dpbusd256(bias, u, a);
-    }
+struct FlippedQ8 {
+    static __m256i of(const BlockQ8_0& w) { return _mm256_xor_si256(loadU256(w.qs), _mm256_set1_epi8(char(0x80))); }
 };
+using RowsQ8_0 = RowsFormat<BlockQ8_0, BlockQ8_0, 128, false, FlippedQ8>;
 #else
 struct RowsQ8_0 {
     using Block = BlockQ8_0;
@@ -48,42 +58,10 @@ struct RowsQ8_0 {
     }
 };
 #endif
-struct RowsQ4_0 {
-    using Block = BlockQ4_0;
-    using Act = BlockQ8_0;
-    static constexpr int kBias = 8;
-    static constexpr bool kOffset = false;
-    static __m256i sums(const Block& w, __m256i a, __m256i bias) {
-        return dpbusd256(bias, nibbles32(w.qs), a);
-    }
-};
-struct RowsQ5_0 {
-    using Block = BlockQ5_0;
-    using Act = BlockQ8_0;
-    static constexpr int kBias = 16;
-    static constexpr bool kOffset = false;
-    static __m256i sums(const Block& w, __m256i a, __m256i bias) {
-        return dpbusd256(bias, fiveBits32(w.qs, w.qh), a);
-    }
-};
-struct RowsQ4_1 {
-    using Block = BlockQ4_1;
-    using Act = BlockQ8_1;
-    static constexpr int kBias = 0;
-    static constexpr bool kOffset = true;
-    static __m256i sums(const Block& w, __m256i a, __m256i) {
-        return dpbusd256(_mm256_setzero_si256(), nibbles32(w.qs), a);
-    }
-};
-struct RowsQ5_1 {
-    using Block = BlockQ5_1;
-    using Act = BlockQ8_1;
-    static constexpr int kBias = 0;
-    static constexpr bool kOffset = true;
-    static __m256i sums(const Block& w, __m256i a, __m256i) {
-        return dpbusd256(_mm256_setzero_si256(), fiveBits32(w.qs, w.qh), a);
-    }
-};
+using RowsQ4_0 = RowsFormat<BlockQ4_0, BlockQ8_0, 8, false, Nibbles>;
+using RowsQ5_0 = RowsFormat<BlockQ5_0, BlockQ8_0, 16, false, FiveBits>;
+using RowsQ4_1 = RowsFormat<BlockQ4_1, BlockQ8_1, 0, true, Nibbles>;
+using RowsQ5_1 = RowsFormat<BlockQ5_1, BlockQ8_1, 0, true, FiveBits>;
 
 template <class F> struct RowsLegacy {
     using Block = typename F::Block;
