@@ -74,8 +74,16 @@ inline VecDotTileFn vecDotTileFn(DType weightType) {
 // on which rows share its call. Every type with a VecDotFn has one; a type without a
 // specialised kernel on an ISA gets a loop over that ISA's VecDotFn.
 inline constexpr int kRowsMax = 8;
-// How far ahead of the rows being summed the multi-row kernels prefetch (rows_simd.h).
+// How far ahead of the rows being summed the multi-row kernels prefetch (rows_simd.h): for
+// calls over groups of groupBytes, whole groups covering two calls or kRowsPrefetchBytes,
+// whichever is more. (matmul requests that much of a piece of rows itself before its first
+// call: the part no kernel call prefetches.)
 inline constexpr size_t kRowsPrefetchBytes = 4096;
+inline size_t rowsPrefetchLead(size_t groupBytes) {
+    if (groupBytes == 0) return 0;
+    const size_t groups = (kRowsPrefetchBytes + groupBytes - 1) / groupBytes;
+    return (groups < 2 ? 2 : groups) * groupBytes;
+}
 using VecDotRowsFn = void (*)(int64_t n, const void* w, size_t wStride, int nRows, const void* a,
                               float* out);
 VecDotRowsFn vecDotRowsFn(DType weightType, Isa isa);

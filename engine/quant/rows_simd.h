@@ -71,20 +71,17 @@ inline void storeRowSumsMasked(const __m256 (&acc)[8], int nRows, const float* e
 // on 640-value Q8_0 rows read memory at a third of the single-row dots' rate. Measured on
 // Zen 4 (bench_quant): into L2 (T1) beats into L1 (T0), one call ahead is too little lead
 // on short rows. In the engine (Gemma 3 270M decode, 2 threads) the least lead, two calls or
-// 4 KB, beat 16 KB by ~5 % while the VM delivered ~47 GB/s and 64 KB was worse still; with
-// no software prefetch, or into L1, decode lost 35-45 %. Prefetching past the end of a matrix is harmless
-// (a prefetch never faults) and costs at most kRowsPrefetchBytes of extra reads per matrix
-// and thread; within a matrix the lines belong to rows that are read next anyway.
-// (kRowsPrefetchBytes is in quant.h: matmul requests the first that many bytes of a piece of
-// rows itself, the part no kernel call prefetches.)
+// 4 KB (quant.h rowsPrefetchLead), beat 16 KB by ~5 % while the VM delivered ~47 GB/s and
+// 64 KB was worse still; with no software prefetch, or into L1, decode lost 35-45 %.
+// Prefetching past the end of a matrix is harmless (a prefetch never faults) and costs at
+// most the lead in extra reads per matrix and thread; within a matrix the lines belong to
+// rows that are read next anyway.
 
 class RowPrefetch {
 public:
     RowPrefetch(const uint8_t* rows, int nRows, size_t stride, int64_t steps) {
         const size_t group = size_t(nRows) * stride;
-        size_t ahead = group > 0 ? (kRowsPrefetchBytes + group - 1) / group : 0;
-        if (ahead < 2) ahead = 2;
-        m_base = reinterpret_cast<uintptr_t>(rows) + ahead * group;
+        m_base = reinterpret_cast<uintptr_t>(rows) + rowsPrefetchLead(group);
         m_perStep = (group + size_t(steps) - 1) / size_t(steps > 0 ? steps : 1);
     }
     void step(int64_t i) const {
